@@ -1,0 +1,1 @@
+"""Economic benchmarks every claim is held against (NumPy / SciPy)."""

@@ -1,0 +1,114 @@
+"""The ``marlbc`` command line: benchmarks, training, evaluation.
+
+    marlbc benchmark steady-state --calibration seed --json
+    marlbc benchmark closed-form --calibration paper --json
+    marlbc benchmark {rbc,game,ks} [--out FILE.nc] [--json]
+    marlbc train --arm ARM --seed S --out DIR [--n N] [--preset P]
+    marlbc evaluate --run DIR --out FILE [--json]
+
+Every command reads ``--config`` (default ./config.yaml), validated before anything runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import config as _config
+
+
+def _print(obj: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(obj, indent=None, default=float))
+    else:
+        for k, v in obj.items():
+            print(f"{k:>12}: {v}")
+
+
+def _calibration(cfg: dict, name: str) -> dict:
+    if name not in cfg["calibrations"]:
+        raise _config.ConfigError(f"unknown calibration {name!r}; allowed: {', '.join(cfg['calibrations'])}")
+    return dict(cfg["calibrations"][name])
+
+
+def cmd_benchmark(args, cfg: dict) -> None:
+    from .benchmarks import steady_state as ss
+
+    if args.which == "steady-state":
+        cal = _calibration(cfg, args.calibration)
+        if args.delta is not None:
+            cal["delta"] = args.delta
+        _print(ss.steady_state(**cal).as_dict(), args.json)
+        return
+    if args.which == "closed-form":
+        cal = _calibration(cfg, args.calibration)
+        _print(ss.closed_form(**cal), args.json)
+        return
+    from .benchmarks import run as bench_run
+
+    _print(bench_run.run(args.which, cfg, out=args.out, n=args.n, calibration=args.calibration), args.json)
+
+
+def cmd_train(args, cfg: dict) -> None:
+    from .rl.train import train
+
+    _config.arm_spec(cfg, args.arm)
+    summary = train(cfg, args.arm, n=args.n, seed=args.seed, out_dir=Path(args.out), preset=args.preset)
+    _print(summary, args.json)
+
+
+def cmd_evaluate(args, cfg: dict) -> None:
+    from .evaluation.evaluate import evaluate
+
+    _print(evaluate(cfg, Path(args.run), Path(args.out)), args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="marlbc", description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="config.yaml", help="configuration file (default: ./config.yaml)")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("benchmark", help="economic benchmarks")
+    b.add_argument("which", choices=["steady-state", "closed-form", "rbc", "game", "ks"])
+    b.add_argument("--calibration", default=None, help="seed, paper or ks98 (default: the benchmark's own)")
+    b.add_argument("--delta", type=float, default=None, help="override δ (steady-state)")
+    b.add_argument("--n", type=int, default=None, help="households (game)")
+    b.add_argument("--out", default=None, help="write the benchmark's netCDF here")
+    b.add_argument("--json", action="store_true", help="print one JSON object")
+    b.set_defaults(func=cmd_benchmark)
+
+    t = sub.add_parser("train", help="train one arm for one seed")
+    t.add_argument("--arm", required=True, choices=_config.ARMS)
+    t.add_argument("--seed", type=int, required=True)
+    t.add_argument("--n", type=int, default=None, help="households (default: the arm's first n)")
+    t.add_argument("--out", required=True, help="run directory")
+    t.add_argument("--preset", default=None, choices=_config.PRESETS, help="budget preset (default: full)")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="roll a trained policy out and write netCDF")
+    e.add_argument("--run", required=True, help="run directory written by `marlbc train`")
+    e.add_argument("--out", required=True, help="netCDF file to write")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_evaluate)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        cfg = _config.load(args.config)
+        if args.command == "benchmark" and args.calibration is None:
+            args.calibration = {"steady-state": "seed", "closed-form": "paper", "rbc": "seed",
+                                "game": "seed", "ks": "ks98"}[args.which]
+        args.func(args, cfg)
+    except _config.ConfigError as e:
+        print(f"marlbc: config error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Load, validate and resolve the marlbc configuration.
+
+The configuration is a plain dict read from ``config.yaml``. It is validated against the JSON
+schema shipped with the package (the same file Snakemake's ``validate`` uses, linked from
+``workflow/schemas/config.schema.yaml``) plus a few cross-field checks; every failure is a
+:class:`ConfigError` whose one-line message names the key, the value and what is allowed.
+
+A *preset* (``full``, ``ci``, ``smoke``) scales every training budget and may replace the
+seeds and the population sweep of an arm; :func:`resolve` applies it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import numpy as np
+import yaml
+
+ARMS = ("rbc_closed_form", "rbc", "baseline", "heterogeneous", "ks")
+PRESETS = ("full", "ci", "smoke")
+DEFAULT_CONFIG = Path("config.yaml")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the key and what is allowed."""
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    """The JSON schema of config.yaml (draft 2020-12)."""
+    text = resources.files("marlbc").joinpath("schemas/config.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
+    """Read a YAML config, apply top-level ``overrides`` (like ``--config k=v``), validate it."""
+    path = Path(path) if path is not None else DEFAULT_CONFIG
+    if not path.exists():
+        raise ConfigError(f"config file '{path}' does not exist")
+    with open(path) as f:
+        cfg = yaml.safe_load(f)
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"config file '{path}' must hold a mapping, got {type(cfg).__name__}")
+    cfg.update(overrides or {})
+    validate(cfg)
+    return cfg
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "<root>"
+
+
+def _allowed_range(s: dict) -> str:
+    parts = []
+    for kw, op in (("minimum", ">="), ("exclusiveMinimum", ">"),
+                   ("maximum", "<="), ("exclusiveMaximum", "<")):
+        if kw in s:
+            parts.append(f"{op} {s[kw]}")
+    return " and ".join(parts)
+
+
+def _message(err: jsonschema.ValidationError) -> str:
+    key, s, v = _key(err.absolute_path), err.schema, err.instance
+    match err.validator:
+        case "additionalProperties":
+            allowed = sorted(s.get("properties", {}))
+            extra = sorted(set(v) - set(allowed))
+            bad = ", ".join(f"'{_key([*err.absolute_path, e])}'" for e in extra)
+            return f"unknown config key {bad}; allowed keys under '{key}': {', '.join(allowed)}"
+        case "enum":
+            return f"config key '{key}' = {v!r} is not allowed; allowed values: {', '.join(map(str, s['enum']))}"
+        case "type":
+            return f"config key '{key}' = {v!r} has the wrong type; expected {s['type']}"
+        case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
+            return f"config key '{key}' = {v!r} is out of range; allowed: {_allowed_range(s)}"
+        case "required":
+            return f"config key '{key}' is missing; {err.message}"
+        case "minItems" | "maxItems" | "uniqueItems" | "minProperties":
+            return f"config key '{key}' = {v!r} is not allowed: {err.message}"
+        case _:
+            return f"config key '{key}' = {v!r} is not allowed: {err.message}"
+
+
+def validate(cfg: Any) -> None:
+    """Raise :class:`ConfigError` (one line) unless ``cfg`` is a valid marlbc configuration."""
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        # the shallowest error first: an unknown key beats the errors nested below it
+        raise ConfigError(_message(errors[0]))
+    _check_cross_fields(cfg)
+
+
+def _check_cross_fields(cfg: dict) -> None:
+    for name in ("chat_bounds", "ell_bounds"):
+        lo, hi = cfg["economy"][name]
+        if not lo < hi:
+            raise ConfigError(f"config key 'economy.{name}' = {[lo, hi]} is not allowed; need low < high")
+    for name, cal in cfg["calibrations"].items():
+        needed = {"linear_labour": "chi", "log_leisure": "b"}.get(cal["utility"])
+        if needed and needed not in cal:
+            raise ConfigError(f"config key 'calibrations.{name}.{needed}' is missing; "
+                              f"utility '{cal['utility']}' needs it")
+    for arm, spec in cfg["arms"].items():
+        family = "ks" if spec["calibration"] == "ks98" else "rbc"
+        if spec["economy"] != family:
+            raise ConfigError(f"config key 'arms.{arm}.calibration' = {spec['calibration']!r} does not fit "
+                              f"economy {spec['economy']!r}; allowed: ks98 for ks, seed or paper for rbc")
+        het = spec["heterogeneity"]
+        if het["kind"] != "none":
+            for k in ("low", "high"):
+                if k not in het:
+                    raise ConfigError(f"config key 'arms.{arm}.heterogeneity.{k}' is missing; "
+                                      f"kind {het['kind']!r} needs low and high")
+            if not het["low"] <= het["high"]:
+                raise ConfigError(f"config key 'arms.{arm}.heterogeneity' has low {het['low']} > high {het['high']}")
+    for preset, spec in cfg["presets"].items():
+        for arm in spec.get("n", {}):
+            if arm not in cfg["arms"]:
+                raise ConfigError(f"config key 'presets.{preset}.n.{arm}' names an arm not in 'arms'; "
+                                  f"allowed: {', '.join(cfg['arms'])}")
+
+
+def resolve(cfg: dict, preset: str | None = None) -> dict:
+    """Apply a preset: seeds, per-arm population sweeps and scaled budgets (a new dict)."""
+    validate(cfg)
+    preset = preset or cfg["preset"]
+    if preset not in cfg["presets"]:
+        raise ConfigError(f"config key 'preset' = {preset!r} is not allowed; allowed values: "
+                          f"{', '.join(cfg['presets'])}")
+    p = cfg["presets"][preset]
+    out = copy.deepcopy(cfg)
+    out["preset"] = preset
+    out["seeds"] = list(p.get("seeds", cfg["seeds"]))
+    for arm, spec in out["arms"].items():
+        spec["n"] = list(p.get("n", {}).get(arm, spec["n"]))
+        spec["budget"] = {k: max(1, math.ceil(v * p["budget_scale"])) for k, v in spec["budget"].items()}
+    return out
+
+
+def arm_calibration(cfg: dict, arm: str) -> dict:
+    """The calibration of ``arm`` with its overrides applied."""
+    spec = arm_spec(cfg, arm)
+    cal = dict(cfg["calibrations"][spec["calibration"]])
+    cal.update(spec.get("overrides", {}))
+    return cal
+
+
+def arm_spec(cfg: dict, arm: str) -> dict:
+    if arm not in cfg["arms"]:
+        raise ConfigError(f"unknown arm {arm!r}; allowed: {', '.join(cfg['arms'])}")
+    return cfg["arms"][arm]
+
+
+def heterogeneity(spec: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Capital and labour productivities (kappa_i, lambda_i) of ``n`` households.
+
+    - ``none``: kappa = lambda = 1.
+    - ``grid``: the paper's grids, kappa, lambda in linspace(low, high, s)^2 with n = s^2.
+    - ``spread``: the grid when n is a perfect square; otherwise kappa = linspace(low, high, n)
+      and lambda the same values in a fixed stride order (stride coprime to n), so the two
+      productivities are spread over [low, high] without being perfectly correlated.
+    """
+    if spec["kind"] == "none":
+        return np.ones(n), np.ones(n)
+    lo, hi = spec["low"], spec["high"]
+    s = math.isqrt(n)
+    if s * s == n:
+        kappa, lam = np.meshgrid(np.linspace(lo, hi, s), np.linspace(lo, hi, s), indexing="ij")
+        return kappa.ravel(), lam.ravel()
+    if spec["kind"] == "grid":
+        raise ConfigError(f"heterogeneity kind 'grid' needs n to be a perfect square, got n = {n}")
+    values = np.linspace(lo, hi, n)
+    stride = next(k for k in range(max(2, n // 2 - 1), n + 2) if math.gcd(k, n) == 1)
+    return values, values[(np.arange(n) * stride) % n]
+
+
+def config_hash(cfg: dict) -> str:
+    """A short stable hash of a (resolved) config, recorded in every output's attributes."""
+    return hashlib.sha256(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()[:12]

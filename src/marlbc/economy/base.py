@@ -1,0 +1,50 @@
+"""Pieces shared by the batched economies: action bounds and initial capital draws."""
+
+from __future__ import annotations
+
+import torch
+
+DTYPE = torch.float64  # economics in double precision: the resource constraint holds to 1e-10
+
+
+class ActionError(ValueError):
+    """An action lies outside its documented bounds (actions are never silently clipped)."""
+
+
+def check_bounds(action: torch.Tensor, names: tuple[str, ...], bounds: list[tuple[float, float]]) -> None:
+    """Raise :class:`ActionError` naming the action if any entry of ``action`` (..., d) lies outside
+    its bounds (one ``(lo, hi)`` per component). One reduction: the check costs ~8 µs a step."""
+    lo_hi = torch.aminmax(action.reshape(-1, action.shape[-1]), dim=0)
+    mins, maxs = lo_hi.min.tolist(), lo_hi.max.tolist()
+    for j, (name, (lo, hi)) in enumerate(zip(names, bounds)):
+        if not (mins[j] >= lo and maxs[j] <= hi):  # NaN fails both comparisons
+            x = action[..., j]
+            bad = ~((x >= lo) & (x <= hi))
+            raise ActionError(f"action '{name}' = {x[bad][0].item()!r} is outside its bounds [{lo}, {hi}] "
+                              f"({int(bad.sum())} entries); actions are not clipped")
+
+
+def standard_normal(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    """N(0, 1) draws in float64, sampled in float32 (4x cheaper on CPU; shocks need no more digits)."""
+    return torch.randn(shape, generator=generator, dtype=torch.float32).to(DTYPE)
+
+
+def initial_capital(k_ss: float | torch.Tensor, shape: tuple[int, int], init_k: dict,
+                    generator: torch.Generator) -> torch.Tensor:
+    """Draw k_i0 around the steady state ``k_ss``.
+
+    ``init_k`` is ``{dist: lognormal, sigma}`` (k_ss·exp(σ·N(0,1))), ``{dist: uniform, low, high}``
+    (k_ss·U(low, high)) or ``{dist: steady_state}`` (exactly k_ss).
+    """
+    base = torch.as_tensor(k_ss, dtype=DTYPE).expand(shape)
+    match init_k["dist"]:
+        case "lognormal":
+            eps = torch.randn(shape, generator=generator, dtype=DTYPE)
+            return base * torch.exp(init_k.get("sigma", 0.2) * eps)
+        case "uniform":
+            u = torch.rand(shape, generator=generator, dtype=DTYPE)
+            lo, hi = init_k.get("low", 0.5), init_k.get("high", 1.5)
+            return base * (lo + (hi - lo) * u)
+        case "steady_state":
+            return base.clone()
+    raise ValueError(f"init_k.dist = {init_k['dist']!r}; allowed: lognormal, uniform, steady_state")

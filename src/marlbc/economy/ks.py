@@ -1,0 +1,161 @@
+"""The Krusell–Smith (1998) economy of SPEC §2, batched over (environments E, households n).
+
+Aggregate state z ∈ {good, bad} (index 0, 1) follows a two-state Markov chain; employment
+ε_i ∈ {1, 0} moves conditionally on (z, z') and the number unemployed is exact every period:
+``round(u_z' · n)``. Per period, with K and L per head:
+
+    K = mean_i k_i,   L = l̄ · (1 - U/n)
+    r = α z (K/L)^(α-1),   w = (1-α) z (K/L)^α
+    a_i = (1 - δ + r) k_i + w l̄ ε_i       c_i = ĉ_i a_i       k_i' = a_i - c_i ≥ 0
+    reward: log c_i
+
+The action is ĉ only, in ``chat_bounds``. Observations per household:
+``[log1p(k_i/K_ss) - log 2, log(K/K_ss), ±1 for z good/bad, ±1 for employed/unemployed]``,
+with K_ss the representative-agent steady state at mean employment (a unit, not a target).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..benchmarks.steady_state import capital_labour_ratio
+from .base import DTYPE, check_bounds, initial_capital
+
+
+@dataclass
+class KSParams:
+    """Parameters of one Krusell–Smith economy (the ks98 calibration) with n households."""
+
+    alpha: float
+    beta: float
+    delta: float
+    z: tuple[float, float]               # (z_good, z_bad)
+    P_z: np.ndarray                      # (2, 2) P(z' | z)
+    P_uu: np.ndarray                     # (2, 2) P(ε'=u | ε=u, z, z')
+    u: tuple[float, float]               # unemployment rate (good, bad)
+    l_bar: float                         # labour endowment of the employed
+    n: int
+    chat_bounds: tuple[float, float] = (0.001, 0.999)
+    init_k: dict | None = None
+
+    @property
+    def K_ss(self) -> float:
+        """Representative steady-state capital per head at mean employment (observation unit)."""
+        L = self.l_bar * (1.0 - 0.5 * (self.u[0] + self.u[1]))
+        return capital_labour_ratio(self.alpha, self.beta, self.delta) * L
+
+    @classmethod
+    def from_calibration(cls, cal: dict, n: int, **kw) -> "KSParams":
+        from ..benchmarks.ks import transition_matrix
+
+        Pi = transition_matrix(cal)                 # states (g,e), (g,u), (b,e), (b,u)
+        P_z = Pi.reshape(2, 2, 2, 2).sum(axis=3)[:, 0, :]   # P(z'|z), the same from e or u
+        P_uu = Pi.reshape(2, 2, 2, 2)[:, 1, :, 1] / P_z     # P(u -> u | z, z')
+        return cls(alpha=cal["alpha"], beta=cal["beta"], delta=cal["delta"],
+                   z=(cal["z_good"], cal["z_bad"]), P_z=P_z, P_uu=P_uu,
+                   u=(cal["u_good"], cal["u_bad"]), l_bar=cal["l_bar"], n=n, **kw)
+
+
+class KSEconomy:
+    """``E`` Krusell–Smith economies of ``n`` households, stepped together (see module doc)."""
+
+    action_names = ("chat",)
+    obs_dim = 4
+
+    def __init__(self, params: KSParams, n_envs: int, seed: int = 0, check_actions: bool = True):
+        self.p = params
+        self.E, self.n = n_envs, params.n
+        self.check_actions = check_actions
+        self.generator = torch.Generator().manual_seed(seed)
+        self._z_values = torch.tensor(params.z, dtype=DTYPE)
+        self._p_stay = torch.tensor(np.diag(params.P_z).copy(), dtype=DTYPE)
+        self._P_uu = torch.tensor(params.P_uu, dtype=DTYPE)
+        self._U = torch.tensor([math.floor(u * params.n + 0.5) for u in params.u])   # exact unemployed counts
+        self._log_K_ss = math.log(params.K_ss)
+        self.reset()
+
+    @property
+    def action_bounds(self) -> torch.Tensor:
+        return torch.tensor([self.p.chat_bounds], dtype=DTYPE)
+
+    def reset(self, seed: int | None = None, z0: torch.Tensor | None = None) -> torch.Tensor:
+        """Draw k_i0 around K_ss, z_0 (stationary, P = 1/2 each, or given) and exactly U(z_0) unemployed."""
+        if seed is not None:
+            self.generator.manual_seed(seed)
+        init_k = self.p.init_k or {"dist": "lognormal", "sigma": 0.2}
+        self.k = initial_capital(self.p.K_ss, (self.E, self.n), init_k, self.generator)
+        if z0 is None:
+            z0 = (torch.rand(self.E, generator=self.generator, dtype=DTYPE) < 0.5).long()
+        self.z = torch.as_tensor(z0, dtype=torch.long).expand(self.E).clone()
+        scores = torch.rand(self.E, self.n, generator=self.generator, dtype=DTYPE)
+        rank = scores.argsort(-1).argsort(-1)
+        self.employed = rank >= self._U[self.z].unsqueeze(-1)
+        return self.observe()
+
+    def observe(self) -> torch.Tensor:
+        """Normalised observations (E, n, 4)."""
+        x = self.k / self.p.K_ss
+        log_K = torch.log(self.k.mean(-1, keepdim=True)) - self._log_K_ss
+        z_sign = (1 - 2 * self.z).to(DTYPE).unsqueeze(-1)
+        e_sign = 2 * self.employed.to(DTYPE) - 1
+        return torch.stack([torch.log1p(x) - math.log(2.0), log_K.expand_as(x),
+                            z_sign.expand_as(x), e_sign], -1)
+
+    def prices(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Rental rate r, wage w (E, 1), and K, L per head (E, 1) in the current state."""
+        alpha = self.p.alpha
+        zval = self._z_values[self.z].unsqueeze(-1)
+        K = self.k.mean(-1, keepdim=True)
+        L = self.p.l_bar * self.employed.to(DTYPE).mean(-1, keepdim=True)
+        KL = K / L
+        zKa = zval * KL**alpha
+        return alpha * zKa / KL, (1.0 - alpha) * zKa, K, L
+
+    def step(self, action: torch.Tensor, z_next: torch.Tensor | None = None):
+        """Advance one period; ``z_next`` (E,) forces the aggregate state (a common shock path)."""
+        if action.dim() == 2:
+            action = action.unsqueeze(-1)
+        chat = action[..., 0]
+        if self.check_actions:
+            check_bounds(action, self.action_names, [self.p.chat_bounds])
+        p = self.p
+        r, w, K, L = self.prices()
+        emp = self.employed.to(DTYPE)
+        a = (1.0 - p.delta + r) * self.k + w * p.l_bar * emp
+        c = chat * a
+        k_next = a - c
+        reward = torch.log(c)
+        info = {"k": self.k, "z": self._z_values[self.z].unsqueeze(-1), "employed": emp,
+                "r": r, "w": w, "a": a, "c": c, "k_next": k_next, "K": K, "L": L}
+        if z_next is None:
+            stay = torch.rand(self.E, generator=self.generator, dtype=DTYPE) < self._p_stay[self.z]
+            z_next = torch.where(stay, self.z, 1 - self.z)
+        self.employed = self._next_employment(self.z, torch.as_tensor(z_next, dtype=torch.long))
+        self.z = torch.as_tensor(z_next, dtype=torch.long).expand(self.E).clone()
+        self.k = k_next
+        return self.observe(), reward, info
+
+    def _next_employment(self, z: torch.Tensor, z_next: torch.Tensor) -> torch.Tensor:
+        """Exactly U(z') unemployed next period, with stays in unemployment drawn so that their
+        expected number is U·P(u→u | z, z') (stochastic rounding) and identities random."""
+        n = self.n
+        unemp = ~self.employed
+        U = unemp.sum(-1)                                           # (E,)
+        U_next = self._U[z_next].expand(self.E)
+        expected = U.to(DTYPE) * self._P_uu[z, z_next]
+        u = torch.rand(self.E, generator=self.generator, dtype=DTYPE)
+        stays = torch.floor(expected + u).long()
+        stays = torch.maximum(torch.minimum(stays, torch.minimum(U, U_next)), U_next - (n - U)).clamp(min=0)
+        newly = U_next - stays
+        # order households: the unemployed first, each group in random order
+        scores = torch.rand(self.E, n, generator=self.generator, dtype=DTYPE) + (~unemp).to(DTYPE)
+        order = scores.argsort(-1)
+        pos = torch.arange(n).expand(self.E, n)
+        U_, s_, e_ = U.unsqueeze(-1), stays.unsqueeze(-1), newly.unsqueeze(-1)
+        unemp_sorted = (pos < s_) | ((pos >= U_) & (pos < U_ + e_))
+        unemp_next = torch.empty_like(unemp_sorted).scatter_(-1, order, unemp_sorted)
+        return ~unemp_next

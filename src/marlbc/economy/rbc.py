@@ -1,0 +1,170 @@
+"""The RBC family of SPEC §1, batched over (environments E, households n) in PyTorch.
+
+Per period, with A_t drawn at the start of the period and observed (textbook timing):
+
+    K = Σ_i k_i,  L = Σ_i ℓ_i                                  (aggregation "marginal", the seed)
+    r_i = α A (K/L)^(α-1) κ_i,   w_i = (1-α) A (K/L)^α λ_i
+    --- or, aggregation "effective" (the paper): K = mean κ_i k_i, L = mean λ_i ℓ_i,
+        Y = A K^α L^(1-α), r_i = α Y/K κ_i, w_i = (1-α) Y/L λ_i
+    a_i = (1-δ) k_i + w_i ℓ_i + r_i k_i         c_i = ĉ_i a_i        k_i' = a_i - c_i
+    reward: log c_i - χ ℓ_i  ("linear_labour")  or  log c_i + b log(1-ℓ_i)  ("log_leisure")
+    log A' = ρ log A + σ_A ε,  ε ~ N(0, 1)
+
+Actions are (ĉ, ℓ) in economic units inside ``chat_bounds`` and ``ell_bounds`` (config.yaml,
+``economy``); an action outside them raises :class:`~marlbc.economy.base.ActionError`.
+Observations per household (all zero at the deterministic steady state):
+``[log(k_i/k_ss), log(mean_k/k_ss), log A / sd(log A), (κ_i-1)/0.02, (λ_i-1)/0.02]``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import torch
+
+from ..benchmarks.steady_state import steady_state
+from .base import DTYPE, check_bounds, initial_capital, standard_normal
+
+TYPE_SCALE = 0.02  # κ, λ ∈ [0.98, 1.02] map to [-1, 1] in the observation
+
+
+@dataclass
+class RBCParams:
+    """Parameters of one RBC economy (a calibration of SPEC §2 plus households' types)."""
+
+    alpha: float                 # capital share
+    beta: float                  # discount factor
+    delta: float                 # depreciation rate, in (0, 1]
+    rho: float                   # persistence of log TFP
+    sigma_A: float               # std of log TFP innovations
+    kappa: torch.Tensor          # (n,) capital productivities
+    lam: torch.Tensor            # (n,) labour productivities
+    utility: str = "linear_labour"   # "linear_labour" (log c - χℓ) or "log_leisure" (log c + b log(1-ℓ))
+    chi: float = 1.0             # disutility of labour
+    b: float = 5.0               # weight of leisure
+    aggregation: str = "marginal"    # "marginal" (seed) or "effective" (paper)
+    chat_bounds: tuple[float, float] = (0.001, 0.999)   # bounds of ĉ = c/a
+    ell_bounds: tuple[float, float] = (0.01, 0.99)      # bounds of ℓ
+    init_k: dict | None = None   # initial capital distribution (see base.initial_capital)
+
+    @property
+    def n(self) -> int:
+        return int(self.kappa.numel())
+
+    @cached_property
+    def homogeneous(self) -> bool:
+        """κ = λ = 1 for every household (prices then need no per-household scaling)."""
+        return bool((self.kappa == 1).all() and (self.lam == 1).all())
+
+    @property
+    def k_ss(self) -> float:
+        """Representative per-head steady-state capital, the unit of the observations."""
+        return steady_state(self.alpha, self.beta, self.delta, self.utility, self.chi, self.b).K
+
+    @property
+    def sd_logA(self) -> float:
+        """Stationary std of log A, σ_A / sqrt(1 - ρ²)."""
+        return self.sigma_A / math.sqrt(1.0 - self.rho**2)
+
+
+def factor_prices(p: RBCParams, A: torch.Tensor, k: torch.Tensor, ell: torch.Tensor):
+    """Rental rates r_i, wages w_i (E, n) and output Y (E, 1) for capital k and hours ℓ (E, n)."""
+    alpha = p.alpha
+    if p.aggregation == "marginal":
+        K = k if p.n == 1 else k.sum(-1, keepdim=True)      # a sum over one household is itself
+        L = ell if p.n == 1 else ell.sum(-1, keepdim=True)
+        KL = K / L
+        AKL = A * KL**alpha                       # A (K/L)^α
+        Y = AKL * L
+        r = alpha * AKL / KL
+        w = (1.0 - alpha) * AKL
+        if not p.homogeneous:
+            r, w = r * p.kappa, w * p.lam
+    else:
+        K = (p.kappa * k).mean(-1, keepdim=True)
+        L = (p.lam * ell).mean(-1, keepdim=True)
+        Y = A * K**alpha * L ** (1.0 - alpha)
+        r = (alpha * Y / K) * p.kappa
+        w = ((1.0 - alpha) * Y / L) * p.lam
+    return r, w, Y
+
+
+class RBCEconomy:
+    """``E`` independent RBC economies of ``n`` households each, stepped together.
+
+    State: capital ``k`` (E, n) and ``logA`` (E, 1). ``step`` takes actions (E, n, 2) = (ĉ, ℓ).
+    Every random number comes from the economy's own ``torch.Generator`` seeded by ``seed``.
+    Set ``shocks=False`` for deterministic paths (log A then decays as ρ log A).
+    """
+
+    action_names = ("chat", "ell")
+    obs_dim = 5
+
+    def __init__(self, params: RBCParams, n_envs: int, seed: int = 0, shocks: bool = True,
+                 check_actions: bool = True):
+        self.p = params
+        self.E, self.n = n_envs, params.n
+        self.shocks = shocks
+        self.check_actions = check_actions
+        self.generator = torch.Generator().manual_seed(seed)
+        self._type_obs_template = torch.zeros(self.E, self.n, self.obs_dim, dtype=DTYPE)
+        self._type_obs_template[..., 3] = (params.kappa - 1) / TYPE_SCALE
+        self._type_obs_template[..., 4] = (params.lam - 1) / TYPE_SCALE
+        self._inv_sd_logA = 1.0 / params.sd_logA if params.sigma_A > 0 else 1.0
+        self._log_k_ss = math.log(params.k_ss)
+        self.k = torch.empty(self.E, self.n, dtype=DTYPE)
+        self.logA = torch.zeros(self.E, 1, dtype=DTYPE)
+        self.reset()
+
+    @property
+    def action_bounds(self) -> torch.Tensor:
+        """(2, 2) tensor [[ĉ_lo, ĉ_hi], [ℓ_lo, ℓ_hi]]."""
+        return torch.tensor([self.p.chat_bounds, self.p.ell_bounds], dtype=DTYPE)
+
+    def reset(self, seed: int | None = None) -> torch.Tensor:
+        """Draw k_i0 around the steady state and log A_0 from its stationary law (0 without shocks)."""
+        if seed is not None:
+            self.generator.manual_seed(seed)
+        init_k = self.p.init_k or {"dist": "lognormal", "sigma": 0.2}
+        self.k = initial_capital(self.p.k_ss, (self.E, self.n), init_k, self.generator)
+        if self.shocks:
+            self.logA = self.p.sd_logA * torch.randn(self.E, 1, generator=self.generator, dtype=DTYPE)
+        else:
+            self.logA = torch.zeros(self.E, 1, dtype=DTYPE)
+        return self.observe()
+
+    def observe(self) -> torch.Tensor:
+        """Normalised observations (E, n, 5), zero at the deterministic steady state."""
+        obs = self._type_obs_template.clone()          # type columns filled in once
+        torch.log(self.k, out=obs[..., 0])
+        obs[..., 0] -= self._log_k_ss
+        mean_k = self.k if self.n == 1 else self.k.mean(-1, keepdim=True)
+        obs[..., 1] = torch.log(mean_k) - self._log_k_ss
+        obs[..., 2] = self.logA * self._inv_sd_logA
+        return obs
+
+    def step(self, action: torch.Tensor):
+        """Advance one period. Returns (obs', reward (E, n), info dict of (E, n) or (E, 1) tensors)."""
+        chat, ell = action[..., 0], action[..., 1]
+        if self.check_actions:
+            check_bounds(action, self.action_names, [self.p.chat_bounds, self.p.ell_bounds])
+        p, k = self.p, self.k
+        A = torch.exp(self.logA)
+        r, w, Y = factor_prices(p, A, k, ell)
+        a = torch.addcmul(w * ell, r + (1.0 - p.delta), k)     # (1-δ)k + wℓ + rk
+        c = chat * a
+        k_next = a - c
+        if p.utility == "linear_labour":
+            reward = torch.log(c).sub_(ell, alpha=p.chi)
+        else:
+            reward = torch.log(c).add_(torch.log1p(-ell), alpha=p.b)
+        info = {"k": k, "A": A, "ell": ell, "r": r, "w": w, "a": a, "c": c, "k_next": k_next, "Y": Y}
+        self.k = k_next
+        if self.shocks and p.sigma_A > 0:
+            eps = standard_normal((self.E, 1), self.generator)
+            self.logA = torch.add(p.rho * self.logA, eps, alpha=p.sigma_A)
+        else:
+            self.logA = p.rho * self.logA
+        return self.observe(), reward, info

@@ -1,0 +1,339 @@
+"""Steady state of the heterogeneous RBC as an n-player game (marlbc.benchmarks.game).
+
+The optimality conditions are checked against an independent implementation of SPEC §1's
+prices, written here, with own-effect derivatives ∂m_i/∂k_i, ∂m_i/∂ℓ_i by complex-step
+differentiation (exact to rounding), not with the module's analytic formulas.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import marlbc.config as mc
+from marlbc.benchmarks import game
+from marlbc.benchmarks.steady_state import steady_state
+
+CONFIG = "/work/main/config.yaml"
+TOL = 1e-9
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return mc.load(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def cal(cfg):
+    return mc.arm_calibration(cfg, "heterogeneous")
+
+
+@pytest.fixture(scope="module")
+def het(cfg):
+    return cfg["arms"]["heterogeneous"]["heterogeneity"]
+
+
+_SOLVED: dict = {}
+
+
+def solved(cal, het, n, aggregation=None, utility=None):
+    key = (n, aggregation, utility)
+    if key not in _SOLVED:
+        c = dict(cal)
+        if utility:
+            c.update(utility=utility, b=5.0)
+        kappa, lam = mc.heterogeneity(het, n)
+        _SOLVED[key] = game.solve_game(c, kappa, lam, aggregation=aggregation)
+    return _SOLVED[key]
+
+
+# ---- independent check of the conditions (SPEC §1 written out, complex-step derivatives) ----
+
+def _own_income(cal, kappa, lam, k, ell, aggregation, dk=0.0, dl=0.0):
+    """m_i when household i alone moves k_i += dk, ℓ_i += dl (vectorised over i)."""
+    al, n = cal["alpha"], k.size
+    if aggregation == "marginal":
+        K = k.sum() + dk
+        L = ell.sum() + dl
+        r = al * (K / L) ** (al - 1) * kappa
+        w = (1 - al) * (K / L) ** al * lam
+    else:
+        K = (kappa * k).mean() + kappa * dk / n
+        L = (lam * ell).mean() + lam * dl / n
+        Y = K**al * L ** (1 - al)
+        r = al * Y / K * kappa
+        w = (1 - al) * Y / L * lam
+    return r * (k + dk) + w * (ell + dl)
+
+
+def spec_conditions(sol, cal):
+    """(euler, labour, budget) computed from the SPEC's prices, derivatives by complex step."""
+    h = 1e-30
+    agg = sol.aggregation
+    m = _own_income(cal, sol.kappa, sol.lam, sol.k, sol.ell, agg).real
+    m_k = _own_income(cal, sol.kappa, sol.lam, sol.k.astype(complex), sol.ell, agg, dk=1j * h).imag / h
+    m_l = _own_income(cal, sol.kappa, sol.lam, sol.k, sol.ell.astype(complex), agg, dl=1j * h).imag / h
+    euler = 1 - cal["beta"] * (1 - cal["delta"] + m_k)
+    if sol.utility == "linear_labour":
+        labour = m_l / sol.c - cal["chi"]
+    else:
+        labour = m_l / sol.c - cal.get("b", 5.0) / (1 - sol.ell)
+    budget = sol.c - (m - cal["delta"] * sol.k)
+    return euler, labour, budget
+
+
+def assert_optimal(sol, cal, tol=TOL):
+    euler, labour, budget = spec_conditions(sol, cal)
+    interior = ~sol.corner
+    assert np.all(sol.k >= 0)
+    assert np.all(sol.k[sol.corner] == 0)
+    assert np.all(sol.k[interior] > 0)
+    assert np.abs(euler[interior]).max() <= tol                 # equality where k_i > 0
+    if sol.corner.any():
+        assert euler[sol.corner].min() >= -tol                  # 1 ≥ β(1 − δ + m_k) where k_i = 0
+    assert np.abs(sol.k * euler).max() <= tol                   # complementarity: product zero
+    assert np.abs(labour).max() <= tol
+    assert np.abs(budget).max() <= tol
+    assert np.all(sol.c > 0) and np.all(sol.ell > 0)
+    assert sol.max_residual <= tol
+    # and the module's own residuals agree
+    res = game.residuals(dict(cal, utility=sol.utility), sol.kappa, sol.lam, sol.k, sol.ell, sol.c,
+                         aggregation=sol.aggregation)
+    assert res.max <= tol
+    np.testing.assert_allclose(res.euler, euler, atol=1e-12)
+
+
+# ---- representative steady state ---------------------------------------------------------
+
+@pytest.mark.parametrize("n", [1, 20, 100])
+def test_symmetric_equals_representative(cal, n):
+    ss = steady_state(**cal)
+    sol = game.solve_game(cal, np.ones(n), np.ones(n))
+    assert sol.aggregation == "marginal" and sol.n_corner == 0
+    np.testing.assert_allclose(sol.k, ss.K, rtol=1e-12)
+    np.testing.assert_allclose(sol.ell, ss.L, rtol=1e-12)
+    np.testing.assert_allclose(sol.c, ss.C, rtol=1e-12)
+    # marginal aggregation: K, L are sums, so totals are n times the per-head steady state
+    assert sol.K == pytest.approx(n * ss.K, rel=1e-12)
+    assert sol.L == pytest.approx(n * ss.L, rel=1e-12)
+    assert sol.Y == pytest.approx(n * ss.Y, rel=1e-12)
+    assert sol.C == pytest.approx(n * ss.C, rel=1e-12)
+    assert sol.R == pytest.approx(ss.r, rel=1e-12) and sol.W == pytest.approx(ss.w, rel=1e-12)
+    assert_optimal(sol, cal, tol=1e-12)
+
+
+@pytest.mark.parametrize("aggregation", ["marginal", "effective"])
+@pytest.mark.parametrize("utility", ["linear_labour", "log_leisure"])
+@pytest.mark.parametrize("n", [1, 20, 100])
+def test_symmetric_equals_representative_variants(cal, aggregation, utility, n):
+    c = dict(cal, utility=utility, b=5.0)
+    ss = steady_state(**c)
+    sol = game.solve_game(c, np.ones(n), np.ones(n), aggregation=aggregation)
+    per_head = n if aggregation == "marginal" else 1        # effective: K, L are means
+    np.testing.assert_allclose(sol.k, ss.K, rtol=1e-12)
+    np.testing.assert_allclose(sol.ell, ss.L, rtol=1e-12)
+    np.testing.assert_allclose(sol.c, ss.C, rtol=1e-12)
+    assert sol.K == pytest.approx(per_head * ss.K, rel=1e-12)
+    assert sol.Y == pytest.approx(per_head * ss.Y, rel=1e-12)
+
+
+def test_tfp_scaling(cal):
+    """With A ≠ 1, K and C scale with A^(1/(1−α)) and hours do not."""
+    ss, A = steady_state(**cal), 1.1
+    sol = game.solve_game(cal, np.ones(5), np.ones(5), A=A)
+    np.testing.assert_allclose(sol.k, ss.K * A ** (1 / (1 - cal["alpha"])), rtol=1e-12)
+    np.testing.assert_allclose(sol.ell, ss.L, rtol=1e-12)
+
+
+def test_own_price_effects_cancel_at_symmetry(cal):
+    """κ = λ = 1, k_i/K = ℓ_i/L: ∂m_i/∂k_i = r and ∂m_i/∂ℓ_i = w (Euler's theorem)."""
+    n = 7
+    k, ell = np.full(n, 3.0), np.full(n, 0.4)
+    inc = game.income(cal, np.ones(n), np.ones(n), k, ell)
+    np.testing.assert_allclose(inc.m_k, inc.R, rtol=1e-14)
+    np.testing.assert_allclose(inc.m_l, inc.W, rtol=1e-14)
+    # but away from symmetry they do not: more capital than hours lowers the own return
+    k2 = k.copy()
+    k2[0] *= 2
+    inc2 = game.income(cal, np.ones(n), np.ones(n), k2, ell)
+    assert inc2.m_k[0] < inc2.R
+
+
+# ---- heterogeneous: the config's productivities ------------------------------------------
+
+@pytest.mark.parametrize("n", [20, 100, 529])
+def test_optimality_conditions_config_heterogeneity(cal, het, n):
+    sol = solved(cal, het, n)
+    kappa, lam = mc.heterogeneity(het, n)
+    np.testing.assert_array_equal(sol.kappa, kappa)
+    np.testing.assert_array_equal(sol.lam, lam)
+    assert_optimal(sol, cal)
+
+
+@pytest.mark.parametrize("aggregation", ["marginal", "effective"])
+@pytest.mark.parametrize("utility", ["linear_labour", "log_leisure"])
+@pytest.mark.parametrize("n", [20, 100, 529])
+def test_optimality_conditions_variants(cal, het, aggregation, utility, n):
+    assert_optimal(solved(cal, het, n, aggregation, utility), cal)
+
+
+def test_n20_interior_capital_ratio(cal, het):
+    sol = solved(cal, het, 20)
+    assert sol.n_corner == 0
+    ratio = sol.k.max() / sol.k.min()
+    assert ratio == pytest.approx(3.2343, rel=1e-3)            # "capital ranges over a factor of ~3"
+    # the richest household has the highest capital productivity, the poorest the lowest
+    assert sol.kappa[np.argmax(sol.k)] == sol.kappa.max()
+    assert sol.kappa[np.argmin(sol.k)] == sol.kappa.min()
+    # dispersion, with aggregate capital close to the representative one
+    ss = steady_state(**cal)
+    assert sol.K / 20 == pytest.approx(ss.K, rel=0.05)
+
+
+@pytest.mark.parametrize("n, expected", [(9, 0), (25, 0), (49, 7), (100, 40), (225, 135), (529, 391)])
+def test_corners_on_paper_grids(cal, het, n, expected):
+    """On the paper grids the lowest-κ rows of the grid hold no capital."""
+    sol = solved(cal, het, n)
+    assert sol.n_corner == expected
+    assert_optimal(sol, cal)
+    if expected:
+        # corners are whole κ-levels of the grid: everyone with κ below a threshold
+        assert sol.kappa[sol.corner].max() < sol.kappa[~sol.corner].min()
+        assert sol.n_corner % int(round(np.sqrt(n))) == 0
+
+
+def test_solution_independent_of_start(cal, het):
+    n = 100
+    ref = solved(cal, het, n)
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        x0 = (ref.K / n * rng.uniform(0.2, 3, n), rng.uniform(0.3, 1.2, n), rng.uniform(1, 3, n))
+        sol = game.solve_game(cal, ref.kappa, ref.lam, x0=x0)
+        np.testing.assert_array_equal(sol.corner, ref.corner)
+        np.testing.assert_allclose(sol.k, ref.k, atol=1e-9)
+        np.testing.assert_allclose(sol.ell, ref.ell, atol=1e-12)
+
+
+def test_paper_grid_529_fast(cal, het):
+    kappa, lam = mc.heterogeneity(het, 529)
+    t0 = time.perf_counter()
+    sol = game.solve_game(cal, kappa, lam)
+    assert time.perf_counter() - t0 < 10.0
+    assert sol.max_residual <= 1e-12
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 40), seed=st.integers(0, 2**31 - 1),
+       aggregation=st.sampled_from(["marginal", "effective"]))
+def test_random_productivities(cal, n, seed, aggregation):
+    rng = np.random.default_rng(seed)
+    kappa, lam = rng.uniform(0.98, 1.02, n), rng.uniform(0.98, 1.02, n)
+    sol = game.solve_game(cal, kappa, lam, aggregation=aggregation)
+    assert_optimal(sol, cal)
+
+
+# ---- derivatives and Jacobian: finite differences ----------------------------------------
+
+def _point(n, rng):
+    kappa, lam = rng.uniform(0.97, 1.03, n), rng.uniform(0.97, 1.03, n)
+    k = rng.uniform(5, 40, n)
+    ell = rng.uniform(0.3, 0.9, n)
+    c = rng.uniform(1.5, 2.5, n)
+    return kappa, lam, k, ell, c
+
+
+@pytest.mark.parametrize("aggregation", ["marginal", "effective"])
+def test_income_derivatives_finite_difference(cal, aggregation):
+    rng = np.random.default_rng(2)
+    kappa, lam, k, ell, _ = _point(6, rng)
+    inc = game.income(cal, kappa, lam, k, ell, aggregation=aggregation)
+    for i in range(6):
+        for which, analytic in (("k", inc.m_k[i]), ("l", inc.m_l[i])):
+            h = 1e-5 * (k[i] if which == "k" else ell[i])
+            e = np.zeros(6)
+            e[i] = h
+            up = game.income(cal, kappa, lam, k + e * (which == "k"), ell + e * (which == "l"),
+                             aggregation=aggregation).m[i]
+            dn = game.income(cal, kappa, lam, k - e * (which == "k"), ell - e * (which == "l"),
+                             aggregation=aggregation).m[i]
+            assert (up - dn) / (2 * h) == pytest.approx(analytic, rel=1e-8)
+
+
+@pytest.mark.parametrize("aggregation", ["marginal", "effective"])
+@pytest.mark.parametrize("utility", ["linear_labour", "log_leisure"])
+@pytest.mark.parametrize("active_set", [False, True])
+def test_jacobian_finite_difference(cal, aggregation, utility, active_set):
+    c_ = dict(cal, utility=utility, b=5.0)
+    rng = np.random.default_rng(3)
+    n = 7
+    kappa, lam, k, ell, c = _point(n, rng)
+    fixed = (np.arange(n) % 3 == 0) if active_set else None
+    F, J = game.jacobian(c_, kappa, lam, k, ell, c, aggregation=aggregation, fixed=fixed)
+    assert J.shape == (3 * n, 3 * n)
+    z = np.concatenate([k, ell, c])
+    Jfd = np.empty_like(J)
+    for j in range(3 * n):
+        h = 1e-6 * max(1.0, abs(z[j]))
+        zp, zm = z.copy(), z.copy()
+        zp[j] += h
+        zm[j] -= h
+        Fp, _ = game.jacobian(c_, kappa, lam, zp[:n], zp[n:2 * n], zp[2 * n:], aggregation=aggregation, fixed=fixed)
+        Fm, _ = game.jacobian(c_, kappa, lam, zm[:n], zm[n:2 * n], zm[2 * n:], aggregation=aggregation, fixed=fixed)
+        Jfd[:, j] = (Fp - Fm) / (2 * h)
+    np.testing.assert_allclose(J, Jfd, rtol=1e-6, atol=1e-8)
+
+
+def test_woodbury_solve_matches_dense(cal, het):
+    """The O(n) structured Newton solve agrees with the dense Jacobian."""
+    sol = solved(cal, het, 49)
+    e = game._econ(cal, sol.kappa, sol.lam)
+    z = np.concatenate([sol.k * 1.1 + 0.5, sol.ell * 0.9, sol.c])
+    F, Js = game._system(e, z, game._k_scale(e))
+    np.testing.assert_allclose(Js.dense() @ Js.solve(F), F, rtol=0, atol=1e-10)
+
+
+# ---- outputs -----------------------------------------------------------------------------
+
+def test_to_dataset_and_netcdf(cal, het, tmp_path):
+    import xarray as xr
+
+    sol = solved(cal, het, 100)
+    ds = game.to_dataset(sol)
+    assert ds.sizes["household"] == 100
+    for name in ("k", "ell", "c", "kappa", "lambda", "corner", "euler", "r", "w"):
+        assert ds[name].dims == ("household",)
+        assert ds[name].attrs["units"] and ds[name].attrs["long_name"]
+    for name in ("K", "L", "Y", "C"):
+        assert ds[name].attrs["units"] and ds[name].attrs["long_name"]
+    assert ds.attrs["n"] == 100 and ds.attrs["aggregation"] == "marginal"
+    assert ds.attrs["n_corner"] == 40
+    assert ds.attrs["calibration_alpha"] == cal["alpha"]
+    assert ds.attrs["calibration_utility"] == cal["utility"]
+    path = tmp_path / "game.nc"
+    ds.to_netcdf(path)
+    back = xr.load_dataset(path)
+    np.testing.assert_array_equal(back["k"].values, sol.k)
+    assert int(back["corner"].sum()) == sol.n_corner
+
+
+def test_summary_json(cal, het):
+    sol = solved(cal, het, 100)
+    s = json.loads(json.dumps(game.summary(sol)))
+    for key in ("k", "ell", "c", "kappa", "lambda"):
+        assert len(s[key]) == 100
+    assert s["n_corner"] == 40 and len(s["corner"]) == 40
+    assert s["K"] == pytest.approx(sol.K) and s["L"] == pytest.approx(sol.L)
+    assert s["K"] == pytest.approx(sum(s["k"]))
+
+
+def test_bad_inputs(cal):
+    with pytest.raises(ValueError, match="aggregation"):
+        game.solve_game(cal, np.ones(3), np.ones(3), aggregation="bogus")
+    with pytest.raises(ValueError, match="same length"):
+        game.solve_game(cal, np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="utility"):
+        game.solve_game(dict(cal, utility="cobb"), np.ones(3), np.ones(3))

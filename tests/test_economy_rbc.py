@@ -1,0 +1,143 @@
+"""Economics of the batched RBC economies (SPEC §1)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from marlbc.benchmarks.steady_state import steady_state
+from marlbc.economy import ActionError, RBCEconomy, factor_prices, make_economy, make_params
+
+DT = torch.float64
+
+
+def steady_action(eco, chat=None, ell=None):
+    ss = steady_state(eco.p.alpha, eco.p.beta, eco.p.delta, eco.p.utility, eco.p.chi, eco.p.b)
+    a = torch.empty(eco.E, eco.n, 2, dtype=DT)
+    a[..., 0] = ss.chat if chat is None else chat
+    a[..., 1] = ss.L if ell is None else ell
+    return a, ss
+
+
+def test_factor_prices_are_marginal_products_homogeneous(cfg):
+    """r = ∂Y/∂K and w = ∂Y/∂L (autograd) when κ = λ = 1."""
+    p = make_params(cfg, "baseline", 20)
+    gen = torch.Generator().manual_seed(1)
+    k = 20 + 10 * torch.rand(3, 20, generator=gen, dtype=DT)
+    ell = 0.5 + 0.4 * torch.rand(3, 20, generator=gen, dtype=DT)
+    A = torch.exp(0.05 * torch.randn(3, 1, generator=gen, dtype=DT))
+    K = k.sum(-1, keepdim=True).requires_grad_()
+    L = ell.sum(-1, keepdim=True).requires_grad_()
+    Y = A * K**p.alpha * L ** (1 - p.alpha)
+    dK, dL = torch.autograd.grad(Y.sum(), (K, L))
+    r, w, Y_econ = factor_prices(p, A, k, ell)
+    assert_allclose(r.numpy(), dK.expand_as(r).numpy(), rtol=1e-13)
+    assert_allclose(w.numpy(), dL.expand_as(w).numpy(), rtol=1e-13)
+    assert_allclose(Y_econ.numpy(), Y.detach().numpy(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("arm,n", [("rbc", 1), ("baseline", 20), ("rbc_closed_form", 1)])
+def test_resource_constraint(cfg, arm, n):
+    """Σc + Σk' = Y + (1-δ)ΣK for κ = λ = 1, every period, to 1e-10."""
+    eco = make_economy(cfg, arm, n, n_envs=16, seed=3)
+    gen = torch.Generator().manual_seed(4)
+    for _ in range(50):
+        a = torch.empty(eco.E, eco.n, 2, dtype=DT)
+        a[..., 0] = 0.05 + 0.9 * torch.rand(eco.E, eco.n, generator=gen, dtype=DT)
+        a[..., 1] = 0.05 + 0.9 * torch.rand(eco.E, eco.n, generator=gen, dtype=DT)
+        _, _, info = eco.step(a)
+        lhs = info["c"].sum(-1) + info["k_next"].sum(-1)
+        rhs = info["Y"][:, 0] + (1 - eco.p.delta) * info["k"].sum(-1)
+        assert_allclose(lhs.numpy(), rhs.numpy(), rtol=1e-10, atol=0)
+
+
+def test_effective_aggregation_is_resource_consistent(cfg):
+    """The paper's effective aggregation: Σ(r_i k_i + w_i ℓ_i) = n Y even with κ, λ ≠ 1."""
+    cfg = {**cfg, "calibrations": {**cfg["calibrations"],
+                                   "seed": {**cfg["calibrations"]["seed"], "aggregation": "effective"}}}
+    eco = make_economy(cfg, "heterogeneous", 25, n_envs=4, seed=0)
+    a, _ = steady_action(eco)
+    _, _, info = eco.step(a)
+    income = (info["r"] * info["k"] + info["w"] * info["ell"]).sum(-1)
+    assert_allclose(income.numpy(), 25 * info["Y"][:, 0].numpy(), rtol=1e-12)
+
+
+def test_steady_state_is_a_fixed_point(cfg):
+    """At k = k_ss, A = 1 and the steady-state action, capital stays put and r, w match."""
+    eco = make_economy(cfg, "baseline", 20, n_envs=2, seed=0, shocks=False)
+    a, ss = steady_action(eco)
+    eco.k = torch.full((2, 20), ss.K, dtype=DT)
+    eco.logA = torch.zeros(2, 1, dtype=DT)
+    obs, reward, info = eco.step(a)
+    assert_allclose(info["k_next"].numpy(), ss.K, rtol=1e-12)
+    assert_allclose(info["r"].numpy(), ss.r, rtol=1e-12)
+    assert_allclose(info["w"].numpy(), ss.w, rtol=1e-12)
+    assert_allclose(info["c"].numpy(), ss.C, rtol=1e-12)
+    assert_allclose(reward.numpy(), math.log(ss.C) - ss.L, rtol=1e-12)
+    assert_allclose(obs[..., :3].numpy(), 0.0, atol=1e-12)
+
+
+def test_log_tfp_is_ar1(cfg):
+    """log A_t = ρ log A_{t-1} + σ ε: stationary mean 0, variance σ²/(1-ρ²), autocorrelation ρ."""
+    eco = make_economy(cfg, "rbc", 1, n_envs=4096, seed=11)
+    a, _ = steady_action(eco)
+    p = eco.p
+    logA = []
+    for _ in range(200):
+        logA.append(eco.logA[:, 0].clone())
+        eco.step(a)
+    x = torch.stack(logA).numpy()          # (T, E), starts from the stationary law
+    var = p.sigma_A**2 / (1 - p.rho**2)
+    se = math.sqrt(var / x.size)
+    assert abs(x.mean()) < 8 * se * math.sqrt((1 + p.rho) / (1 - p.rho))
+    assert_allclose(x.var(), var, rtol=0.02)
+    acf = np.mean(x[1:] * x[:-1]) / np.mean(x[:-1] ** 2)
+    assert_allclose(acf, p.rho, atol=0.005)
+    innov = x[1:] - p.rho * x[:-1]
+    assert_allclose(innov.std(), p.sigma_A, rtol=0.01)
+
+
+def test_same_seed_same_path_other_seed_differs(cfg):
+    def path(seed):
+        eco = make_economy(cfg, "heterogeneous", 20, n_envs=3, seed=seed)
+        a, _ = steady_action(eco)
+        out = [eco.reset()]
+        for _ in range(30):
+            out.append(eco.step(a)[0])
+        return torch.stack(out)
+    assert torch.equal(path(5), path(5))
+    assert not torch.equal(path(5), path(6))
+
+
+def test_action_outside_bounds_raises_naming_it(cfg):
+    eco = make_economy(cfg, "rbc", 1, n_envs=2, seed=0)
+    a, _ = steady_action(eco)
+    a[1, 0, 1] = 1.2
+    with pytest.raises(ActionError, match=r"action 'ell' = 1.2 is outside its bounds \[0.01, 0.99\]"):
+        eco.step(a)
+    a, _ = steady_action(eco)
+    a[0, 0, 0] = float("nan")
+    with pytest.raises(ActionError, match="action 'chat' = nan"):
+        eco.step(a)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), arm=st.sampled_from(["rbc", "rbc_closed_form", "heterogeneous"]),
+       lo=st.floats(0.0, 1.0), width=st.floats(0.0, 1.0))
+def test_random_valid_actions_keep_capital_positive_and_finite(cfg, seed, arm, lo, width):
+    """Any actions inside the bounds, even extreme ones, never give NaN, inf or k < 0."""
+    eco = make_economy(cfg, arm, 1 if arm != "heterogeneous" else 20, n_envs=4, seed=seed)
+    gen = torch.Generator().manual_seed(seed)
+    bounds = eco.action_bounds
+    span = bounds[:, 1] - bounds[:, 0]
+    for _ in range(60):
+        u = lo + width * (1 - lo) * torch.rand(eco.E, eco.n, 2, generator=gen, dtype=DT)
+        a = bounds[:, 0] + span * u.clamp(0, 1)
+        obs, reward, info = eco.step(a)
+        for t in (obs, reward, info["k_next"], info["c"]):
+            assert torch.isfinite(t).all()
+        assert (info["k_next"] > 0).all()
