@@ -1,0 +1,149 @@
+"""Every bad configuration fails before anything runs, with one line naming key, value and what
+is allowed; a preset scales budgets and sweeps."""
+
+import copy
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from marlbc import config
+from marlbc.config import ConfigError
+
+
+def mutate(cfg, path, value):
+    """A deep copy of cfg with cfg[path] = value (path 'a.b.c'; value DELETE removes the key)."""
+    out = copy.deepcopy(cfg)
+    *parents, last = path.split(".")
+    node = out
+    for p in parents:
+        node = node[int(p)] if isinstance(node, list) else node[p]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return out
+
+
+DELETE = object()
+
+# (path, value, fragments the one-line message must contain)
+BAD = [
+    ("colour", "red", ["unknown config key 'colour'", "allowed keys under '<root>'", "calibrations"]),
+    ("arms.rbc_closedform", {}, ["unknown config key 'arms.rbc_closedform'", "rbc_closed_form"]),
+    ("preset", "fll", ["'preset' = 'fll'", "allowed values: full, ci, smoke"]),
+    ("presets.huge", {"budget_scale": 2}, ["unknown config key 'presets.huge'", "full, smoke"]),
+    ("seeds", "0,1", ["'seeds' = '0,1'", "expected array"]),
+    ("seeds", [], ["'seeds' = []", "non-empty"]),
+    ("seeds", [0, -1], ["'seeds.1' = -1", ">= 0"]),
+    ("calibrations.seed.alpha", 1.3, ["'calibrations.seed.alpha' = 1.3", "> 0 and < 1"]),
+    ("calibrations.paper.alpha", 0, ["'calibrations.paper.alpha' = 0", "> 0 and < 1"]),
+    ("calibrations.seed.beta", 1.0, ["'calibrations.seed.beta' = 1.0", "> 0 and < 1"]),
+    ("calibrations.seed.delta", -0.025, ["'calibrations.seed.delta' = -0.025", "> 0 and <= 1"]),
+    ("calibrations.seed.delta", 1.5, ["'calibrations.seed.delta' = 1.5", "> 0 and <= 1"]),
+    ("calibrations.seed.sigma_A", -0.01, ["'calibrations.seed.sigma_A' = -0.01", ">= 0"]),
+    ("calibrations.seed.rho", 1.0, ["'calibrations.seed.rho' = 1.0", ">= 0 and < 1"]),
+    ("calibrations.seed.alpha", "0.33", ["'calibrations.seed.alpha' = '0.33'", "expected number"]),
+    ("calibrations.seed.utility", "crra", ["'calibrations.seed.utility' = 'crra'", "linear_labour, log_leisure"]),
+    ("calibrations.seed.chi", DELETE, ["'calibrations.seed.chi' is missing", "linear_labour"]),
+    ("calibrations.ks98.u_good", 1.2, ["'calibrations.ks98.u_good' = 1.2", "< 1"]),
+    ("arms.ks.n", [10, 0], ["'arms.ks.n.1' = 0", ">= 1"]),
+    ("arms.ks.n", [], ["'arms.ks.n' = []", "non-empty"]),
+    ("arms.rbc.budget.updates", 0, ["'arms.rbc.budget.updates' = 0", ">= 1"]),
+    ("arms.rbc.budget.updates", 1.5, ["'arms.rbc.budget.updates' = 1.5", "expected integer"]),
+    ("arms.rbc.economy", "dsge", ["'arms.rbc.economy' = 'dsge'", "rbc, ks"]),
+    ("arms.rbc.calibration", "ks98", ["'arms.rbc.calibration' = 'ks98'", "ks98 for ks"]),
+    ("arms.heterogeneous.heterogeneity.low", 0.0, ["heterogeneity.low' = 0.0", "> 0"]),
+    ("arms.heterogeneous.heterogeneity.low", -1, ["heterogeneity.low' = -1", "> 0"]),
+    ("arms.heterogeneous.heterogeneity.kind", "random", ["heterogeneity.kind' = 'random'", "none, spread, grid"]),
+    ("claims.C3.rank_corr_min", 1.5, ["'claims.C3.rank_corr_min' = 1.5", "<= 1"]),
+    ("claims.C1.steady_state_rel_tol", 0, ["'claims.C1.steady_state_rel_tol' = 0", "> 0 and < 1"]),
+    ("claims.C5.drift_window", 1, ["'claims.C5.drift_window' = 1", ">= 2"]),
+    ("presets.ci.budget_scale", 0, ["'presets.ci.budget_scale' = 0", "> 0"]),
+    ("presets.ci.n", {"kss": [10]}, ["unknown config key 'presets.ci.n.kss'", "heterogeneous, ks"]),
+    ("economy.chat_bounds", [0.9, 0.1], ["'economy.chat_bounds' = [0.9, 0.1]", "low < high"]),
+    ("economy.ell_bounds", [0.0, 0.9], ["'economy.ell_bounds.0' = 0.0", "> 0 and < 1"]),
+    ("economy.envs", 0, ["'economy.envs' = 0", ">= 1"]),
+]
+
+
+@pytest.mark.parametrize("path,value,fragments", BAD, ids=[b[0] + "=" + repr(b[1])[:12] for b in BAD])
+def test_bad_config_is_one_line_naming_key_and_allowed(cfg, path, value, fragments):
+    with pytest.raises(ConfigError) as err:
+        config.validate(mutate(cfg, path, value))
+    msg = str(err.value)
+    assert "\n" not in msg
+    for frag in fragments:
+        assert frag in msg, msg
+
+
+def test_unknown_arm_and_preset_when_resolving(cfg):
+    with pytest.raises(ConfigError, match="unknown arm 'rbcc'; allowed: rbc_closed_form, rbc, baseline"):
+        config.arm_spec(cfg, "rbcc")
+    with pytest.raises(ConfigError, match="'preset' = 'quick' is not allowed; allowed values: full, ci, smoke"):
+        config.resolve(cfg, "quick")
+
+
+def test_the_shipped_config_and_its_presets_validate(cfg):
+    for preset in config.PRESETS:
+        r = config.resolve(cfg, preset)
+        config.validate(r)
+        for arm, spec in r["arms"].items():
+            scale = cfg["presets"][preset]["budget_scale"]
+            assert spec["budget"]["updates"] == max(1, -(-cfg["arms"][arm]["budget"]["updates"] * scale // 1))
+    smoke = config.resolve(cfg, "smoke")
+    assert smoke["seeds"] == cfg["presets"]["smoke"]["seeds"]
+    assert smoke["arms"]["ks"]["n"] == cfg["presets"]["smoke"]["n"]["ks"]
+    assert config.resolve(cfg, "full")["arms"]["ks"]["n"] == cfg["arms"]["ks"]["n"]
+
+
+def test_load_reports_missing_file_and_non_mapping(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        config.load(tmp_path / "nope.yaml")
+    f = tmp_path / "c.yaml"
+    f.write_text("- 1\n- 2\n")
+    with pytest.raises(ConfigError, match="must hold a mapping"):
+        config.load(f)
+
+
+def test_heterogeneity_layouts(cfg):
+    spec = cfg["arms"]["heterogeneous"]["heterogeneity"]
+    kappa, lam = config.heterogeneity(spec, 9)
+    assert sorted(set(kappa.round(12))) == [0.98, 1.0, 1.02] and len(kappa) == 9
+    kappa, lam = config.heterogeneity(spec, 20)
+    assert kappa.min() == 0.98 and kappa.max() == 1.02 and sorted(lam) == sorted(kappa)
+    assert abs(__import__("numpy").corrcoef(kappa, lam)[0, 1]) < 0.5
+    with pytest.raises(ConfigError, match="perfect square, got n = 20"):
+        config.heterogeneity({**spec, "kind": "grid"}, 20)
+
+
+def leaves(d, prefix=()):
+    for k, v in d.items():
+        if isinstance(v, dict):
+            yield from leaves(v, prefix + (k,))
+        else:
+            yield prefix + (k,), v
+
+
+JUNK = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True),
+                 st.text(max_size=5), st.lists(st.integers(-2, 3), max_size=3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_random_configs_validate_or_fail_cleanly(cfg, data):
+    """Hypothesis-drawn mutations either validate or raise ConfigError with one line: never a traceback."""
+    paths = [".".join(p) for p, _ in leaves(cfg)]
+    bad = copy.deepcopy(cfg)
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(paths))
+        try:
+            bad = mutate(bad, path, data.draw(JUNK))
+        except (KeyError, TypeError, IndexError, ValueError):
+            continue
+    try:
+        config.validate(bad)
+    except ConfigError as e:
+        assert "\n" not in str(e) and "config" in str(e)
+    yaml.safe_dump(bad)  # still a plain document

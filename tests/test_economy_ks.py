@@ -1,0 +1,100 @@
+"""The Krusell–Smith (1998) economy: exact unemployment, spells, the z chain, prices, seeding."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from marlbc.economy import make_economy
+
+DT = torch.float64
+
+
+def run(eco, T, chat=0.1, z_fixed=None):
+    """Step T periods; returns employment (T+1, E, n), z (T+1, E) and the infos."""
+    emp, zs, infos = [eco.employed.clone()], [eco.z.clone()], []
+    a = torch.full((eco.E, eco.n, 1), chat, dtype=DT)
+    for _ in range(T):
+        z_next = None if z_fixed is None else torch.full((eco.E,), z_fixed)
+        _, _, info = eco.step(a, z_next=z_next)
+        emp.append(eco.employed.clone())
+        zs.append(eco.z.clone())
+        infos.append(info)
+    return torch.stack(emp), torch.stack(zs), infos
+
+
+@pytest.mark.parametrize("n", [10, 50, 500])
+def test_unemployment_count_is_exact_every_period(cfg, n):
+    eco = make_economy(cfg, "ks", n, n_envs=16, seed=0)
+    emp, zs, _ = run(eco, 300)
+    U = (~emp).sum(-1)
+    expected = torch.tensor([math.floor(0.04 * n + 0.5), math.floor(0.10 * n + 0.5)])[zs]
+    assert torch.equal(U, expected)
+    if n == 500:
+        assert_allclose(U[zs == 0].double().mean() / n, 0.04, rtol=0, atol=1e-15)
+        assert_allclose(U[zs == 1].double().mean() / n, 0.10, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("z,spell", [(0, 1.5), (1, 2.5)])
+def test_mean_unemployment_spells(cfg, z, spell):
+    """With z held fixed, the exit rate from unemployment is 1/spell (1.5 good, 2.5 bad quarters)."""
+    eco = make_economy(cfg, "ks", 500, n_envs=32, seed=1)
+    eco.reset(z0=torch.full((32,), z))
+    emp, _, _ = run(eco, 400, z_fixed=z)
+    unemp_now, emp_next = ~emp[:-1], emp[1:]
+    exits = (unemp_now & emp_next).sum().item()
+    mean_spell = unemp_now.sum().item() / exits
+    assert_allclose(mean_spell, spell, rtol=0.01)
+
+
+def test_aggregate_chain_persistence(cfg):
+    eco = make_economy(cfg, "ks", 10, n_envs=512, seed=2)
+    _, zs, _ = run(eco, 400)
+    stay = (zs[1:] == zs[:-1]).double().mean().item()
+    assert_allclose(stay, 0.875, atol=0.004)
+    assert_allclose(zs.double().mean().item(), 0.5, atol=0.02)
+
+
+def test_prices_and_budget(cfg):
+    eco = make_economy(cfg, "ks", 100, n_envs=4, seed=3)
+    p = eco.p
+    _, _, infos = run(eco, 5, chat=0.2)
+    for info in infos:
+        KL = info["K"] / info["L"]
+        assert_allclose(info["r"], p.alpha * info["z"] * KL ** (p.alpha - 1), rtol=1e-13)
+        assert_allclose(info["w"], (1 - p.alpha) * info["z"] * KL**p.alpha, rtol=1e-13)
+        a = (1 - p.delta + info["r"]) * info["k"] + info["w"] * p.l_bar * info["employed"]
+        assert_allclose(info["a"], a, rtol=1e-13)
+        assert_allclose(info["k_next"], 0.8 * info["a"], rtol=1e-13)
+        # resource constraint per head: C + K' = Y + (1-δ)K
+        Y = info["z"] * info["K"] ** p.alpha * info["L"] ** (1 - p.alpha)
+        lhs = (info["c"] + info["k_next"]).mean(-1, keepdim=True)
+        assert_allclose(lhs, Y + (1 - p.delta) * info["K"], rtol=1e-12)
+
+
+def test_same_seed_same_path_other_seed_differs(cfg):
+    def path(seed):
+        eco = make_economy(cfg, "ks", 50, n_envs=4, seed=seed)
+        emp, zs, infos = run(eco, 40)
+        return emp, zs, torch.stack([i["k_next"] for i in infos])
+    a, b, c = path(7), path(7), path(8)
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    assert not torch.equal(a[0], c[0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), lo=st.floats(0.0, 1.0), width=st.floats(0.0, 1.0))
+def test_random_valid_actions_never_nan_or_negative(cfg, seed, lo, width):
+    eco = make_economy(cfg, "ks", 20, n_envs=4, seed=seed)
+    gen = torch.Generator().manual_seed(seed)
+    b_lo, b_hi = eco.p.chat_bounds
+    for _ in range(60):
+        u = (lo + width * (1 - lo) * torch.rand(eco.E, eco.n, 1, generator=gen, dtype=DT)).clamp(0, 1)
+        obs, reward, info = eco.step(b_lo + (b_hi - b_lo) * u)
+        for t in (obs, reward, info["k_next"]):
+            assert torch.isfinite(t).all()
+        assert (info["k_next"] >= 0).all()
