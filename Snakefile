@@ -1,0 +1,42 @@
+# MARL-BC replication: benchmarks -> training -> evaluation -> xarray -> figures -> claims.
+#
+#   snakemake --cores 4                          # the full replication (preset: full)
+#   snakemake --cores 4 --config preset=ci       # claim verification on reduced budgets
+#   snakemake --cores 4 figures/irf.pdf          # one figure, from what is already there
+#   snakemake --cores 4 claims                   # the claim checks (non-zero exit if one fails)
+#   snakemake --report report.html               # figures, claims and tables in one page
+
+import sys
+
+from snakemake.utils import min_version, validate
+
+import marlbc.config
+
+min_version("9.0")
+
+configfile: "config.yaml"
+
+try:
+    marlbc.config.validate(config)   # one-line errors naming the key and what is allowed
+except marlbc.config.ConfigError as err:
+    sys.exit(f"marlbc: config error: {err}")
+validate(config, "workflow/schemas/config.schema.yaml")
+CFG = marlbc.config.resolve(config)
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/benchmarks.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/claims.smk"
+
+
+rule all:
+    input:
+        rules.aggregate.output,
+        FIGURES,
+        "results/claims.md",
+        "results/baseline_vs_variant.md",
+    default_target: True

@@ -1,0 +1,68 @@
+"""Run one benchmark for a config and write its netCDF: the entry point of ``marlbc benchmark``
+and of the pipeline's ``benchmark_*`` rules.
+
+    rbc          global solution of the stochastic RBC (seed calibration)
+    closed-form  δ = 1 closed form (paper calibration) and its steady state
+    game         steady state of the n-household game (heterogeneous arm's κ, λ)
+    ks           Krusell–Smith (1998) algorithm (ks98 calibration)
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import xarray as xr
+
+from .. import config as _config
+from ..evaluation.io import write_dataset
+from . import game, ks, rbc
+from .steady_state import closed_form, steady_state
+
+
+def _closed_form_dataset(cal: dict) -> xr.Dataset:
+    cf = closed_form(**cal)
+    ss = steady_state(**{**cal, "delta": 1.0})
+    ds = xr.Dataset(attrs={"title": "closed form of the RBC with full depreciation (delta = 1)"})
+    docs = {"chat": "consumption fraction c/a, closed form 1 - alpha*beta",
+            "ell": "hours, closed form (1-alpha)/(b(1-alpha*beta)+1-alpha)",
+            "ell_eq13": "hours by the paper's Eq. 13 (alpha and 1-alpha swapped: an erratum)"}
+    for k, v in cf.items():
+        ds[k] = xr.DataArray(v, attrs={"units": "1", "long_name": docs[k]})
+    for k, v in ss.as_dict().items():
+        ds[f"ss_{k}"] = xr.DataArray(v, attrs={"units": "model units per head",
+                                               "long_name": f"deterministic steady state {k} (delta = 1)"})
+    return ds
+
+
+def run(which: str, cfg: dict, out: str | Path | None = None, n: int | None = None,
+        calibration: str | None = None) -> dict:
+    """Solve benchmark ``which`` and return its JSON-able summary; write netCDF to ``out`` if given."""
+    t0 = time.perf_counter()
+    if which == "rbc":
+        cal = cfg["calibrations"][calibration or "seed"]
+        sol = rbc.solve(cal)
+        ds, summary = rbc.to_dataset(sol), rbc.summary(sol)
+    elif which == "closed-form":
+        cal = _config.arm_calibration(cfg, "rbc_closed_form") if calibration in (None, "paper") \
+            else {**cfg["calibrations"][calibration], "delta": 1.0}
+        ds = _closed_form_dataset(cal)
+        summary = closed_form(**cal)
+    elif which == "game":
+        spec = _config.arm_spec(cfg, "heterogeneous")
+        n = n or spec["n"][0]
+        kappa, lam = _config.heterogeneity(spec["heterogeneity"], n)
+        cal = cfg["calibrations"][calibration or spec["calibration"]]
+        sol = game.solve_game(cal, kappa, lam)
+        ds, summary = game.to_dataset(sol), game.summary(sol)
+    elif which == "ks":
+        sol = ks.solve(cfg["calibrations"][calibration or "ks98"])
+        ds, summary = ks.to_dataset(sol), ks.summary(sol)
+    else:
+        raise ValueError(f"unknown benchmark {which!r}; allowed: rbc, closed-form, game, ks")
+    seconds = time.perf_counter() - t0
+    if out is not None:
+        ds.attrs["benchmark"] = which
+        ds.attrs["wall_seconds"] = seconds
+        write_dataset(ds, out, cfg)
+    return summary

@@ -1,0 +1,12 @@
+# One xarray dataset of every run: dims arm, n, seed, t, update, quarter (CF-style, compressed).
+
+localrules: aggregate
+
+
+rule aggregate:
+    input:
+        evals=run_files("eval.nc"),
+        trains=run_files("train.nc"),
+    output: "results/marlbc.nc"
+    log: "results/logs/aggregate.log"
+    script: "../scripts/aggregate.py"

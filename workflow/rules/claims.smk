@@ -1,0 +1,51 @@
+# Claims C1-C6 (SPEC §4): each writes results/claims/C<k>.json with the measured values, the
+# thresholds of config.yaml, a fidelity score and `passed`. `snakemake claims` fails (non-zero
+# exit) when a claim fails under the ci or full preset, after writing the table.
+
+CLAIM_INPUTS = {
+    "C1": lambda: run_files("eval.nc", "rbc_closed_form") + run_files("eval.nc", "rbc")
+    + ["results/benchmarks/closed_form.nc", "results/benchmarks/rbc.nc"],
+    "C2": lambda: run_files("eval.nc", "ks") + ["results/benchmarks/ks.nc"],
+    "C3": lambda: run_files("eval.nc", "heterogeneous") + run_files("eval.nc", "baseline")
+    + expand("results/benchmarks/game_n{n}.nc", n=GAME_N),
+    "C4": lambda: run_files("train.nc", "ks") + run_files("eval.nc", "ks"),
+    "C5": lambda: run_files("eval.nc", "ks"),
+    "C6": lambda: [f"results/bench/train/{a}/n{n}/seed{s}.tsv" for a, n, s in runs("ks")],
+}
+CLAIMS = list(CLAIM_INPUTS)
+
+localrules: claim, claims_table, baseline_vs_variant, claims
+
+
+rule claim:
+    input: lambda wc: CLAIM_INPUTS[wc.claim]()
+    output: "results/claims/{claim}.json"
+    wildcard_constraints:
+        claim="|".join(CLAIMS),
+    log: "results/logs/claims/{claim}.log"
+    script: "../scripts/claim.py"
+
+
+rule claims_table:
+    input: expand("results/claims/{claim}.json", claim=CLAIMS)
+    output: report("results/claims.md", category="Claims", caption="../report/claims.rst")
+    log: "results/logs/claims/table.log"
+    script: "../scripts/claims_table.py"
+
+
+rule baseline_vs_variant:
+    input:
+        baseline=lambda wc: [f for f in run_files("eval.nc", "baseline") if "/n20/" in f],
+        variant=lambda wc: [f for f in run_files("eval.nc", "heterogeneous") if "/n20/" in f],
+    output: report("results/baseline_vs_variant.md", category="Claims", caption="../report/baseline_vs_variant.rst")
+    log: "results/logs/claims/baseline_vs_variant.log"
+    script: "../scripts/baseline_vs_variant.py"
+
+
+rule claims:
+    input:
+        table="results/claims.md",
+        results=expand("results/claims/{claim}.json", claim=CLAIMS),
+    run:
+        import marlbc.pipeline
+        marlbc.pipeline.gate_claims(input.results, CFG["preset"])

@@ -1,0 +1,32 @@
+# Shared helpers: the runs of the resolved preset, and the parameters each job receives.
+
+import json
+
+
+def runs(arm=None):
+    """(arm, n, seed) of every training job of the preset (optionally of one arm)."""
+    return [(a, n, s) for a, spec in CFG["arms"].items() if arm in (None, a)
+            for n in spec["n"] for s in CFG["seeds"]]
+
+
+def run_dir(arm, n, seed):
+    return f"results/runs/{arm}/n{n}/seed{seed}"
+
+
+def run_files(name, arm=None):
+    return [f"{run_dir(a, n, s)}/{name}" for a, n, s in runs(arm)]
+
+
+def arm_params(wildcards):
+    """Only what one arm's jobs depend on: its spec, calibration and the economy settings.
+    Snakemake reruns a job when its params change, so editing one arm reruns only that arm."""
+    arm = wildcards.arm
+    return json.dumps({"arm": CFG["arms"][arm],
+                       "calibration": marlbc.config.arm_calibration(CFG, arm),
+                       "economy": CFG["economy"], "preset": CFG["preset"]}, sort_keys=True)
+
+
+wildcard_constraints:
+    arm="|".join(marlbc.config.ARMS),
+    n=r"\d+",
+    seed=r"\d+",

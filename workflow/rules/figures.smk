@@ -1,0 +1,32 @@
+# One rule per figure; the figure's module is an input, so editing it reruns only that figure.
+
+FIGURE_INPUTS = {
+    "closed_form_policy": lambda: run_files("train.nc", "rbc_closed_form") + ["results/benchmarks/closed_form.nc"],
+    "irf": lambda: run_files("eval.nc", "rbc") + ["results/benchmarks/rbc.nc"],
+    "ks_law_of_motion": lambda: run_files("eval.nc", "ks") + ["results/benchmarks/ks.nc"],
+    "ks_wealth": lambda: run_files("eval.nc", "ks") + ["results/benchmarks/ks.nc"],
+    "heterogeneity": lambda: run_files("eval.nc", "heterogeneous") + run_files("eval.nc", "baseline")
+    + expand("results/benchmarks/game_n{n}.nc", n=GAME_N),
+    "stability": lambda: run_files("train.nc", "ks") + run_files("eval.nc", "ks"),
+    "cost": lambda: [f"results/bench/train/{a}/n{n}/seed{s}.tsv" for a, n, s in runs()],
+}
+FIGURES = expand("figures/{name}.{ext}", name=FIGURE_INPUTS, ext=("pdf", "png"))
+
+localrules: figure
+
+
+rule figure:
+    input:
+        module="src/marlbc/figures/{name}.py",
+        data=lambda wc: FIGURE_INPUTS[wc.name](),
+    output:
+        pdf=report("figures/{name}.pdf", category="Figures", caption="../report/{name}.rst"),
+        png="figures/{name}.png",
+    wildcard_constraints:
+        name="|".join(FIGURE_INPUTS),
+    log: "results/logs/figures/{name}.log"
+    script: "../scripts/figure.py"
+
+
+rule figures:
+    input: FIGURES
