@@ -42,10 +42,6 @@ def cmd_benchmark(args, cfg: dict) -> None:
             cal["delta"] = args.delta
         _print(ss.steady_state(**cal).as_dict(), args.json)
         return
-    if args.which == "closed-form":
-        cal = _calibration(cfg, args.calibration)
-        _print(ss.closed_form(**cal), args.json)
-        return
     from .benchmarks import run as bench_run
 
     _print(bench_run.run(args.which, cfg, out=args.out, n=args.n, calibration=args.calibration), args.json)

@@ -85,21 +85,21 @@ def run_claim(smk) -> None:
 
 def run_claims_table(smk) -> None:
     from . import claims
-    from .evaluation.io import write_text
+    from .evaluation.io import atomic_write_text
 
     with logged(smk):
         results = [json.loads(Path(p).read_text()) for p in smk.input]
-        write_text(claims.claims_table(results, _cfg(smk)), Path(smk.output[0]))
+        atomic_write_text(Path(smk.output[0]), claims.claims_table(results))
 
 
 def run_baseline_vs_variant(smk) -> None:
     from . import claims
-    from .evaluation.io import write_text
+    from .evaluation.io import atomic_write_text
 
     with logged(smk):
         table = claims.baseline_vs_variant(_cfg(smk), [Path(p) for p in smk.input.baseline],
                                            [Path(p) for p in smk.input.variant])
-        write_text(table, Path(smk.output[0]))
+        atomic_write_text(Path(smk.output[0]), table)
 
 
 def gate_claims(paths, preset: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import xarray as xr
 
 from .. import config as _config
-from ..evaluation.io import write_dataset
+from ..evaluation.io import write_netcdf
 from . import game, ks, rbc
 from .steady_state import closed_form, steady_state
 
@@ -64,5 +64,5 @@ def run(which: str, cfg: dict, out: str | Path | None = None, n: int | None = No
     if out is not None:
         ds.attrs["benchmark"] = which
         ds.attrs["wall_seconds"] = seconds
-        write_dataset(ds, out, cfg)
+        write_netcdf(ds, out, cfg)
     return summary

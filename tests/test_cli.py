@@ -1,0 +1,69 @@
+"""The marlbc command line prints what it promises and fails cleanly on bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from numpy.testing import assert_allclose
+
+from marlbc.benchmarks.steady_state import closed_form, steady_state
+from marlbc.cli import main
+
+from .conftest import ROOT
+
+
+def run_json(capsys, *argv):
+    assert main(["--config", str(ROOT / "config.yaml"), *argv]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_steady_state_json(capsys, cfg):
+    out = run_json(capsys, "benchmark", "steady-state", "--calibration", "seed", "--json")
+    assert list(out) == ["K", "L", "C", "Y", "I", "r", "w", "chat"]
+    ss = steady_state(**cfg["calibrations"]["seed"])
+    assert_allclose(out["K"], ss.K, rtol=1e-14)
+    # closed-form checks of the steady state itself
+    alpha, beta, delta = 0.33, 0.99, 0.025
+    assert_allclose(out["r"], 1 / beta - 1 + delta, rtol=1e-12)
+    assert_allclose(out["C"], out["w"], rtol=1e-12)                  # χ = 1: c = w
+    assert_allclose(out["Y"], out["K"] ** alpha * out["L"] ** (1 - alpha), rtol=1e-12)
+    assert_allclose(out["C"] + out["I"], out["Y"], rtol=1e-12)
+
+
+def test_closed_form_json(capsys):
+    out = run_json(capsys, "benchmark", "closed-form", "--calibration", "paper", "--json")
+    assert set(out) == {"chat", "ell", "ell_eq13"}
+    alpha, beta, b = 0.36, 0.95, 5.0
+    assert_allclose(out["chat"], 1 - alpha * beta, rtol=1e-15)
+    assert_allclose(out["ell"], (1 - alpha) / (b * (1 - alpha * beta) + 1 - alpha), rtol=1e-15)
+    assert_allclose(out["ell_eq13"], alpha / (b * (1 - alpha * beta) + alpha), rtol=1e-15)
+
+
+def test_closed_form_is_the_delta_one_steady_state(cfg):
+    cal = {**cfg["calibrations"]["paper"], "delta": 1.0}
+    ss, cf = steady_state(**cal), closed_form(**cal)
+    assert_allclose([ss.chat, ss.L], [cf["chat"], cf["ell"]], rtol=1e-13)
+
+
+def test_unknown_calibration_exits_2_with_one_line(capsys):
+    assert main(["--config", str(ROOT / "config.yaml"), "benchmark", "steady-state", "--calibration", "sed"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "marlbc: config error: unknown calibration 'sed'; allowed: seed, paper, ks98"
+
+
+def test_config_typo_exits_2_naming_the_key(tmp_path):
+    bad = tmp_path / "config.yaml"
+    bad.write_text((ROOT / "config.yaml").read_text().replace("sigma_A: 0.01", "sigma_a: 0.01", 1))
+    proc = subprocess.run([sys.executable, "-m", "marlbc.cli", "--config", str(bad), "benchmark",
+                           "steady-state", "--json"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "unknown config key 'calibrations.seed.sigma_a'" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_unknown_arm_is_rejected_by_argparse(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--arm", "rbcc", "--seed", "0", "--out", "x"])
+    assert e.value.code == 2
+    assert "invalid choice: 'rbcc'" in capsys.readouterr().err
