@@ -64,6 +64,7 @@ BAD = [
     ("presets.ci.n", {"kss": [10]}, ["unknown config key 'presets.ci.n.kss'", "heterogeneous, ks"]),
     ("economy.chat_bounds", [0.9, 0.1], ["'economy.chat_bounds' = [0.9, 0.1]", "low < high"]),
     ("economy.ell_bounds", [0.0, 0.9], ["'economy.ell_bounds.0' = 0.0", "> 0 and < 1"]),
+    ("calibrations.paper.ell_bounds", [0.01, 1.2], ["'calibrations.paper.ell_bounds' = [0.01, 1.2]", "high < 1 for utility log_leisure"]),
     ("economy.envs", 0, ["'economy.envs' = 0", ">= 1"]),
 ]
 

@@ -116,8 +116,8 @@ def test_same_seed_same_path_other_seed_differs(cfg):
 def test_action_outside_bounds_raises_naming_it(cfg):
     eco = make_economy(cfg, "rbc", 1, n_envs=2, seed=0)
     a, _ = steady_action(eco)
-    a[1, 0, 1] = 1.2
-    with pytest.raises(ActionError, match=r"action 'ell' = 1.2 is outside its bounds \[0.01, 0.99\]"):
+    a[1, 0, 1] = 1.7
+    with pytest.raises(ActionError, match=r"action 'ell' = 1.7 is outside its bounds \[0.01, 1.5\]"):
         eco.step(a)
     a, _ = steady_action(eco)
     a[0, 0, 0] = float("nan")

@@ -105,6 +105,11 @@ def _check_cross_fields(cfg: dict) -> None:
         if not lo < hi:
             raise ConfigError(f"config key 'economy.{name}' = {[lo, hi]} is not allowed; need low < high")
     for name, cal in cfg["calibrations"].items():
+        if "ell_bounds" in cal:
+            lo, hi = cal["ell_bounds"]
+            if not lo < hi or (cal["utility"] == "log_leisure" and hi >= 1):
+                raise ConfigError(f"config key 'calibrations.{name}.ell_bounds' = {[lo, hi]} is not allowed; "
+                                  f"need low < high, and high < 1 for utility log_leisure")
         needed = {"linear_labour": "chi", "log_leisure": "b"}.get(cal["utility"])
         if needed and needed not in cal:
             raise ConfigError(f"config key 'calibrations.{name}.{needed}' is missing; "

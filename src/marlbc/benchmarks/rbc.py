@@ -95,7 +95,7 @@ def hours_from_consumption(K: np.ndarray, A: np.ndarray, c: np.ndarray, cal: dic
     s = np.zeros_like(target)
     for _ in range(newton_steps):
         ell = 1.0 / (1.0 + np.exp(-s))
-        g = alpha * np.log(ell) - np.log1p(-ell) - target
+        g = -alpha * np.logaddexp(0.0, -s) + np.logaddexp(0.0, s) - target   # α log ℓ − log(1−ℓ)
         step = g / (alpha * (1.0 - ell) + ell)
         s = s - step
         if np.all(np.abs(step) < 1e-14):
@@ -127,13 +127,25 @@ def stationary_sd_logA(cal: dict) -> float:
 # Chebyshev approximation in (log K, log A)
 # --------------------------------------------------------------------------------------------
 
-def _chebvander(z: np.ndarray, degree: int) -> np.ndarray:
-    """[T_0(z), …, T_degree(z)] along a new last axis: T_0 = 1, T_1 = z, T_k+1 = 2z T_k − T_k−1."""
+def _chebvander(z: np.ndarray, degree: int, linear_outside: bool = False) -> np.ndarray:
+    """[T_0(z), …, T_degree(z)] along a new last axis: T_0 = 1, T_1 = z, T_k+1 = 2z T_k − T_k−1.
+
+    With ``linear_outside``, each T_k is continued linearly outside [-1, 1] from the nearest end,
+    T_k(±1) + T_k'(±1)(z ∓ 1) with T_k(±1) = (±1)^k and T_k'(±1) = (±1)^(k+1) k², so an
+    approximation extends as its first-order Taylor expansion instead of an exploding polynomial.
+    """
     z = np.asarray(z, float)
-    T = [np.ones_like(z), z]
+    zc = np.clip(z, -1.0, 1.0) if linear_outside else z
+    T = [np.ones_like(zc), zc]
     for _ in range(degree - 1):
-        T.append(2.0 * z * T[-1] - T[-2])
-    return np.stack(T[: degree + 1], axis=-1)
+        T.append(2.0 * zc * T[-1] - T[-2])
+    V = np.stack(T[: degree + 1], axis=-1)
+    outside = np.abs(z) > 1.0
+    if linear_outside and np.any(outside):
+        k = np.arange(degree + 1)
+        edge = np.sign(z[outside])[:, None]
+        V[outside] += edge ** (k + 1) * k**2 * (z[outside] - edge[:, 0])[:, None]
+    return V
 
 
 @dataclass(frozen=True)
@@ -165,10 +177,12 @@ class ChebyshevBox:
     def evaluate(self, coef: np.ndarray, logK: np.ndarray, logA: np.ndarray) -> np.ndarray:
         """f(log K, log A) = Σ_ij coef_ij T_i(z_K) T_j(z_A), broadcasting logK against logA.
 
-        Points outside the box are extrapolated by the polynomial (used only slightly outside,
-        for next-period TFP at the box's edge)."""
+        Beyond the capital bounds f continues linearly in log K (first-order Taylor expansion at
+        the boundary: policies far from the box stay sane); beyond the TFP bounds the polynomial
+        itself extrapolates (it is needed only slightly outside, for next-period TFP at the
+        box's edge, where it is more accurate than a linear continuation)."""
         logK, logA = np.broadcast_arrays(logK, logA)
-        TK = _chebvander(self._to_unit(logK, self.logK_bounds), self.n_K - 1)
+        TK = _chebvander(self._to_unit(logK, self.logK_bounds), self.n_K - 1, linear_outside=True)
         TA = _chebvander(self._to_unit(logA, self.logA_bounds), self.n_A - 1)
         return np.einsum("...i,ij,...j->...", TK, coef, TA)
 
@@ -182,7 +196,7 @@ class ChebyshevBox:
     def basis(self, logK: np.ndarray, logA: np.ndarray) -> np.ndarray:
         """Basis matrix (..., n_K·n_A) with coefficient order coef.ravel()."""
         logK, logA = np.broadcast_arrays(logK, logA)
-        TK = _chebvander(self._to_unit(logK, self.logK_bounds), self.n_K - 1)
+        TK = _chebvander(self._to_unit(logK, self.logK_bounds), self.n_K - 1, linear_outside=True)
         TA = _chebvander(self._to_unit(logA, self.logA_bounds), self.n_A - 1)
         return (TK[..., :, None] * TA[..., None, :]).reshape(*logK.shape, -1)
 
@@ -237,15 +251,35 @@ def policy_from_solution(sol: RBCSolution) -> Policy:
     return sol.policy
 
 
+def _consumption_with_share(K, A, chat, cal):
+    """c with c = ĉ a(K, A, ℓ(c)) and ℓ(c) from the labour condition, by bisection in log c
+    (c − ĉ a is increasing in c: more consumption means fewer hours and less cash on hand)."""
+    alpha, delta = cal["alpha"], cal["delta"]
+    K, A = np.broadcast_arrays(np.asarray(K, float), np.asarray(A, float))
+    centre = np.log(chat * ((1.0 - delta) * K + A * K**alpha))
+    lo, hi = centre - 30.0, centre + 30.0
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        c = np.exp(mid)
+        ell = hours_from_consumption(K, A, c, cal)
+        excess = c - chat * ((1.0 - delta) * K + A * K**alpha * ell ** (1.0 - alpha))
+        lo, hi = np.where(excess < 0, mid, lo), np.where(excess < 0, hi, mid)
+    return np.exp(0.5 * (lo + hi))
+
+
 def _euler_expectation(box, coef_logc, K, A, c, cal, eps, omega):
-    """β E[(1-δ+r')/c'] when c is consumed at (K, A) and next period follows coef_logc."""
+    """β E[(1-δ+r')/c'] when c is consumed at (K, A) and next period follows coef_logc.
+
+    Next-period A' at the box's edge, and K' in early iterations, fall outside the box (see
+    :meth:`ChebyshevBox.evaluate`)."""
     alpha, delta, rho, sigma = cal["alpha"], cal["delta"], cal["rho"], cal["sigma_A"]
     ell = hours_from_consumption(K, A, c, cal)
     Kp = (1.0 - delta) * K + A * K**alpha * ell ** (1.0 - alpha) - c
     Kp = Kp[..., None]
+    logKp = np.log(Kp)
     logAp = rho * np.log(A)[..., None] + sigma * eps
     Ap = np.exp(logAp)
-    cp = np.exp(box.evaluate(coef_logc, np.log(Kp), logAp))
+    cp = np.exp(box.evaluate(coef_logc, logKp, logAp))
     ellp = hours_from_consumption(Kp, Ap, cp, cal)
     rp = alpha * Ap * Kp ** (alpha - 1.0) * ellp ** (1.0 - alpha)
     return cal["beta"] * np.sum(omega * (1.0 - delta + rp) / cp, axis=-1)
@@ -257,7 +291,8 @@ def solve(cal: dict, n_K: int = 12, n_A: int = 7, k_width: float = 0.4, a_width:
     """Solve the stochastic RBC globally by time iteration on the Euler equation.
 
     log c(K, A) ≈ Σ θ_ij T_i(z_K) T_j(z_A) on log K ∈ log K_ss + [log(1-k_width), log(1+k_width)],
-    log A ∈ ±a_width · σ_A/sqrt(1-ρ²). Each iteration, at every collocation node, solve for log c
+    log A ∈ ±a_width · σ_A/sqrt(1-ρ²) (±a_width · 0.0125 when σ_A = 0). Each iteration, at
+    every collocation node, solve for log c
 
         log c + log β E[(1 - δ + r') / c'] = 0,   c' = c_old(K', A'),  K' = a(K, A, ℓ(c)) - c,
 
@@ -266,33 +301,44 @@ def solve(cal: dict, n_K: int = 12, n_A: int = 7, k_width: float = 0.4, a_width:
     the sup-norm change of log c at the nodes is below ``tol``. Then evaluate the optimal policy
     exactly in the same basis: V = u + β E V(K', A') is a linear system in V's coefficients.
 
-    The initial guess is c = ĉ₀ a(K, A, ℓ_ss) with ĉ₀ = ``initial_chat`` (default the steady
-    state's ĉ, which is already the exact solution when δ = 1).
+    The initial guess is the constant share ĉ₀ = ``initial_chat`` (default the steady state's
+    ĉ, which is already the exact solution when δ = 1) with hours from the labour condition.
     """
     _check_calibration(cal)
     t0 = time.perf_counter()
     ss = steady_state(**cal)
-    sd = stationary_sd_logA(cal)
+    sd = stationary_sd_logA(cal) or 0.0125   # σ_A = 0: a box for deterministic TFP paths
     box = ChebyshevBox((math.log(ss.K * (1.0 - k_width)), math.log(ss.K * (1.0 + k_width))),
                        (-a_width * sd, a_width * sd), n_K, n_A)
     logK, logA = box.nodes()
     K, A = np.exp(logK), np.exp(logA)
     eps, omega = gauss_hermite(n_quad)
 
-    chat0 = ss.chat if initial_chat is None else initial_chat
-    logc = np.log(chat0 * ((1.0 - cal["delta"]) * K + A * K ** cal["alpha"] * ss.L ** (1.0 - cal["alpha"])))
+    logc = np.log(_consumption_with_share(K, A, ss.chat if initial_chat is None else initial_chat, cal))
+
+    def euler_residual(x, coef):   # log c + log β E[(1-δ+r')/c'], increasing in x = log c
+        return x + np.log(_euler_expectation(box, coef, K, A, np.exp(x), cal, eps, omega))
+
     h = 1e-6
     change = np.inf
     for it in range(1, max_iter + 1):
         coef = box.fit(logc)
         x = logc.copy()
-        for _ in range(20):
-            f = x + np.log(_euler_expectation(box, coef, K, A, np.exp(x), cal, eps, omega))
-            f_h = x + h + np.log(_euler_expectation(box, coef, K, A, np.exp(x + h), cal, eps, omega))
-            dx = -f * h / (f_h - f)
-            x = x + np.clip(dx, -0.5, 0.5)
+        f = euler_residual(x, coef)
+        for _ in range(30):                  # Newton with a finite-difference slope
+            dx = np.clip(-f * h / (euler_residual(x + h, coef) - f), -0.5, 0.5)
+            for _halving in range(60):       # halve steps that leave K' ≤ 0 (non-finite residual)
+                f_new = euler_residual(x + dx, coef)
+                bad = ~np.isfinite(f_new)
+                if not bad.any():
+                    break
+                dx = np.where(bad, 0.5 * dx, dx)
+            x, f = x + dx, f_new
             if np.max(np.abs(dx)) < 1e-14:
                 break
+        if not np.all(np.isfinite(x)):
+            raise RuntimeError(f"time iteration produced non-finite consumption at iteration {it}; "
+                               "try another initial_chat or a wider box")
         change = float(np.max(np.abs(x - logc)))
         logc = x
         if change < tol:
@@ -362,7 +408,7 @@ def _ergodic_path(policy: Policy, cal: dict, n_periods: int, burn_in: int, seed:
 
 
 def deterministic_steady_state(policy: Policy, cal: dict, K0: float | None = None,
-                               max_periods: int = 20_000, rtol: float = 1e-14) -> dict:
+                               max_periods: int = 20_000, rtol: float = 1e-12) -> dict:
     """Fixed point of the policy with A = 1 and no shocks, found by iterating K' = K'(K, 1)
     from K0 (default the analytical steady state) until |K' − K| ≤ rtol·K. Returns K, L, C, Y,
     I, r, w, chat (floats), periods and converged."""
@@ -578,7 +624,7 @@ def welfare_loss(sol: RBCSolution, policy: Policy, draws: WelfareDraws | None = 
     """
     draws = welfare_draws(sol, **draw_kwargs) if draws is None else draws
     dV = np.mean(discounted_utility(sol, policy, draws) - draws.V_opt)
-    return float(100.0 * -np.expm1((1.0 - sol.cal["beta"]) * dV))
+    return float(100.0 * -np.expm1((1.0 - sol.cal["beta"]) * dV)) + 0.0
 
 
 def constant_policy(chat: float, ell: float) -> Policy:
@@ -608,3 +654,170 @@ def best_constant_rule(sol: RBCSolution, draws: WelfareDraws | None = None,
     rule = constant_policy(chat, ell)
     return {"chat": chat, "ell": ell, "welfare_loss_pct": welfare_loss(sol, rule, draws),
             **euler_errors(sol, rule, **(euler_kwargs or {}))}
+
+
+# --------------------------------------------------------------------------------------------
+# Everything together: analysis, xarray dataset, JSON summary
+# --------------------------------------------------------------------------------------------
+
+SHOCKS = {"one_sigma": None, "log_0.1": 0.1}   # None: one standard deviation σ_A
+STEADY_VARIABLES = ("K", "L", "C", "Y", "I", "r", "w", "chat")
+
+
+def analyse(sol: RBCSolution, n_periods: int = 10_000, burn_in: int = 1_000, seed: int = 0,
+            welfare_paths: int = 1000, welfare_T: int = 1000, irf_T: int = 40,
+            refresh: bool = False) -> dict:
+    """Evaluate the benchmark (cached in ``sol.analysis``): Euler errors on its ergodic set,
+    the fixed point of its policy at A = 1 (the risky steady state), IRFs to a one-σ and a 0.1
+    log TFP shock, HP moments, the best constant rule, and a check of V(K, A) against
+    simulated discounted utility."""
+    if sol.analysis is not None and not refresh:
+        return sol.analysis
+    cal = sol.cal
+    draws = welfare_draws(sol, n_paths=welfare_paths, T=welfare_T, seed=seed)
+    V_cheb = sol.value(draws.K0, np.exp(draws.logA0))
+    ergodic = {"n_periods": n_periods, "burn_in": burn_in, "seed": seed}
+    sol.analysis = {
+        "euler": euler_errors(sol, **ergodic),
+        "risky_steady_state": deterministic_steady_state(sol.policy, cal),
+        "irf": {name: impulse_response(sol.policy, cal, cal["sigma_A"] if size is None else size, irf_T)
+                for name, size in SHOCKS.items()},
+        "shock_sizes": {name: float(cal["sigma_A"] if size is None else size) for name, size in SHOCKS.items()},
+        "moments": business_cycle_moments(sol.policy, cal, **ergodic),
+        "constant_rule": best_constant_rule(sol, draws, euler_kwargs=ergodic),
+        "value_check": {"V_simulated_mean": float(np.mean(draws.V_opt)),
+                        "V_chebyshev_mean": float(np.mean(V_cheb)),
+                        "V_simulated_se": float(np.std(draws.V_opt) / math.sqrt(draws.V_opt.size))},
+        "settings": {**ergodic, "welfare_paths": welfare_paths, "welfare_T": welfare_T, "irf_T": irf_T},
+    }
+    return sol.analysis
+
+
+def summary(sol: RBCSolution) -> dict:
+    """JSON-serialisable numbers of :func:`analyse` (floats, ints, nested dicts)."""
+    a = analyse(sol)
+    return {
+        **a["euler"],
+        "solve_seconds": float(sol.solve_seconds),
+        "iterations": int(sol.iterations),
+        "steady_state": {k: float(v) for k, v in sol.steady.as_dict().items()},
+        "risky_steady_state": {k: float(a["risky_steady_state"][k]) for k in STEADY_VARIABLES},
+        "constant_rule": {k: (int(v) if k == "n_states" else float(v)) for k, v in a["constant_rule"].items()},
+        "moments": dict(a["moments"]),
+        "value_check": dict(a["value_check"]),
+        "calibration": {k: v for k, v in sol.cal.items()},
+    }
+
+
+_POLICY_VARS = {
+    "chat": ("1", "optimal consumption share of cash on hand, chat = c/a"),
+    "ell": ("1", "optimal hours, ell = L"),
+    "consumption": ("model units per quarter", "optimal consumption c(K, A)"),
+    "K_next": ("model units", "next-period capital K' = a - c"),
+    "value": ("utils", "value function V(K, A) = E sum_t beta^t u(c_t, ell_t) under the optimum"),
+}
+_IRF_UNITS = "percent deviation from the no-shock path (= deterministic steady state for the benchmark)"
+
+
+def to_dataset(sol: RBCSolution, calibration_name: str | None = None, n_K: int = 61,
+               n_A: int = 9) -> "xarray.Dataset":
+    """The benchmark as an ``xarray.Dataset``: policy and value on a (K, A) grid
+    (K ∈ [0.7, 1.3]·K_ss, log A ∈ ±3 stationary sd), IRFs (shock, quarter), HP moments
+    (series), Euler-error statistics, the best constant rule, the steady states, and the
+    Chebyshev coefficients (:func:`from_dataset` rebuilds the solution from them)."""
+    import xarray as xr
+
+    a = analyse(sol)
+    cal, ss = sol.cal, sol.steady
+    sd = stationary_sd_logA(cal) or 0.0125
+    K = ss.K * np.linspace(0.7, 1.3, n_K)
+    A = np.exp(sd * np.linspace(-3.0, 3.0, n_A))
+    KK, AA = np.meshgrid(K, A, indexing="ij")
+    chat, ell = sol.policy(KK, AA)
+    c = sol.consumption(KK, AA)
+    Kp = _step(KK, AA, chat, ell, cal)[5]
+    grids = {"chat": chat, "ell": ell, "consumption": c, "K_next": Kp, "value": sol.value(KK, AA)}
+
+    def var(dims, values, units, description):
+        return xr.Variable(dims, values, {"units": units, "long_name": description, "description": description})
+
+    data = {name: var(("K", "A"), grids[name], *_POLICY_VARS[name]) for name in _POLICY_VARS}
+    shocks = list(SHOCKS)
+    for x in IRF_VARIABLES:
+        data[f"irf_{x}"] = var(("shock", "quarter"), np.stack([a["irf"][s][x] for s in shocks]),
+                               "percent", f"impulse response of {x} to a TFP shock, {_IRF_UNITS}")
+    data["shock_size"] = var(("shock",), [a["shock_sizes"][s] for s in shocks], "log points",
+                             "log A_0 at quarter 0; then log A_t = rho^t log A_0, no further shocks")
+    m = a["moments"]
+    series = list(MOMENT_SERIES[1:])
+    data["std_Y_pct"] = var((), m["std_Y_pct"], "percent", "std of HP-filtered (1600) log output")
+    data["autocorr_Y"] = var((), m["autocorr_Y"], "1", "first-order autocorrelation of HP-filtered log output")
+    data["rel_std"] = var(("series",), [m[f"rel_std_{x}"] for x in series], "1",
+                          "std of HP-filtered log series relative to that of output")
+    data["corr_with_Y"] = var(("series",), [m[f"corr_{x}_Y"] for x in series], "1",
+                              "correlation of HP-filtered log series with HP-filtered log output")
+    for key, text in (("euler_max", "max log10 Euler-equation error |1 - c_implied/c| on the ergodic set"),
+                      ("euler_mean", "mean log10 Euler-equation error on the ergodic set"),
+                      ("labour_max", "max log10 labour-condition error on the ergodic set"),
+                      ("labour_mean", "mean log10 labour-condition error on the ergodic set")):
+        data[key] = var((), a["euler"][key], "log10", f"benchmark: {text}")
+        data[f"constant_{key}"] = var((), a["constant_rule"][key], "log10",
+                                      f"best constant rule: {text} (its own ergodic set)")
+    cr = a["constant_rule"]
+    data["constant_chat"] = var((), cr["chat"], "1", "best constant consumption share chat")
+    data["constant_ell"] = var((), cr["ell"], "1", "best constant hours ell")
+    data["constant_welfare_loss_pct"] = var((), cr["welfare_loss_pct"], "percent",
+                                            "consumption-equivalent welfare loss of the best constant rule "
+                                            "vs the optimum, over the benchmark's ergodic distribution")
+    agg = list(STEADY_VARIABLES)
+    data["steady_state"] = var(("aggregate",), [getattr(ss, x) for x in agg],
+                               "model units per head (r, w per quarter; chat, L fractions)",
+                               "deterministic steady state (analytical)")
+    data["risky_steady_state"] = var(("aggregate",), [a["risky_steady_state"][x] for x in agg],
+                                     "model units per head (r, w per quarter; chat, L fractions)",
+                                     "fixed point of the stochastic optimal policy at A = 1 without shocks")
+    data["coef_logc"] = var(("cheb_K", "cheb_A"), sol.coef_logc, "1",
+                            "Chebyshev coefficients of log c in (log K, log A) on the box (attrs)")
+    data["coef_V"] = var(("cheb_K", "cheb_A"), sol.coef_V, "1",
+                         "Chebyshev coefficients of V in (log K, log A) on the box (attrs)")
+    coords = {
+        "K": ("K", K, {"units": "model units", "long_name": "capital per head at the start of the quarter"}),
+        "A": ("A", A, {"units": "1", "long_name": "total factor productivity (level)"}),
+        "quarter": ("quarter", np.arange(len(a["irf"][shocks[0]]["Y"])),
+                    {"units": "quarters", "long_name": "quarters after the shock"}),
+        "shock": ("shock", shocks, {"long_name": "TFP shock: one_sigma = sigma_A, log_0.1 = 0.1 log points"}),
+        "series": ("series", series, {"long_name": "HP-filtered log series"}),
+        "aggregate": ("aggregate", agg, {"long_name": "steady-state variable"}),
+    }
+    vc = a["value_check"]
+    attrs = {
+        "title": "Global solution of the stochastic representative-household RBC",
+        "calibration": calibration_name or "unnamed",
+        "calibration_json": json.dumps(cal, sort_keys=True),
+        **{f"calibration_{k}": (v if isinstance(v, (int, float, str)) else str(v)) for k, v in cal.items()},
+        "method": ("time iteration on the Euler equation; log c(K, A) tensor Chebyshev in (log K, log A) "
+                   "at collocation nodes; Gauss-Hermite expectation over the continuous AR(1); "
+                   "V by collocation policy evaluation"),
+        "box_logK": [*sol.box.logK_bounds], "box_logA": [*sol.box.logA_bounds],
+        "n_quad": sol.n_quad, "iterations": sol.iterations, "max_change": sol.max_change,
+        "solve_seconds": sol.solve_seconds,
+        "ergodic_set": ("benchmark path of {n_periods} quarters after {burn_in} burn-in, "
+                        "seed {seed}").format(**a["settings"]),
+        "welfare": ("CE loss averaged over the benchmark's ergodic distribution, {welfare_paths} antithetic "
+                    "paths of {welfare_T} quarters, common random numbers").format(**a["settings"]),
+        "V_check": f"mean V simulated {vc['V_simulated_mean']:.8f} (se {vc['V_simulated_se']:.1e}) "
+                   f"vs Chebyshev {vc['V_chebyshev_mean']:.8f}",
+    }
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def from_dataset(ds) -> RBCSolution:
+    """Rebuild an :class:`RBCSolution` (policy and value) from :func:`to_dataset`'s output."""
+    cal = json.loads(ds.attrs["calibration_json"])
+    coef = np.asarray(ds["coef_logc"].values)
+    box = ChebyshevBox(tuple(float(x) for x in np.ravel(ds.attrs["box_logK"])),
+                       tuple(float(x) for x in np.ravel(ds.attrs["box_logA"])), *coef.shape)
+    return RBCSolution(cal=cal, steady=steady_state(**cal), box=box, coef_logc=coef,
+                       coef_V=np.asarray(ds["coef_V"].values), n_quad=int(ds.attrs["n_quad"]),
+                       iterations=int(ds.attrs["iterations"]), max_change=float(ds.attrs["max_change"]),
+                       solve_seconds=float(ds.attrs["solve_seconds"]))

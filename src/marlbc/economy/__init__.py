@@ -29,7 +29,7 @@ def make_params(cfg: dict, arm: str, n: int) -> RBCParams | KSParams:
                      sigma_A=cal["sigma_A"], kappa=torch.tensor(kappa, dtype=DTYPE),
                      lam=torch.tensor(lam, dtype=DTYPE), utility=cal["utility"],
                      chi=cal.get("chi", 1.0), b=cal.get("b", 5.0), aggregation=cal["aggregation"],
-                     ell_bounds=tuple(eco["ell_bounds"]), **common)
+                     ell_bounds=tuple(cal.get("ell_bounds", eco["ell_bounds"])), **common)
 
 
 def make_economy(cfg: dict, arm: str, n: int, n_envs: int, seed: int, **kw) -> RBCEconomy | KSEconomy:
