@@ -1,0 +1,138 @@
+"""Training cost against n, with the paper's Fig. 8 SAC times as reference (C6).
+
+Inputs: Snakemake ``benchmark:`` files of the training jobs,
+``results/bench/train/<arm>/n<N>/seed<S>.tsv`` (tab-separated, column ``s`` = wall-clock seconds;
+the mean over its rows when a job was benchmarked repeatedly); arm, n and seed come from the path.
+The budget of each arm (gradient updates, transitions) comes from the resolved config.
+
+Panels: (a) measured wall time of every training job against n, log axes, a marker per seed
+and a line through the seed means per arm, with the paper's SAC times for KS (Fig. 8:
+n = 10 … 500 → 0.69 … 2.95 h, 10⁵ updates per agent); (b) ``ks`` only, the measured time
+linearly rescaled to the paper's 10⁵ updates — an extrapolation, labelled as one, not a
+measurement — against the paper's times.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+from . import common
+
+NAME = "cost"
+PAPER_N = np.array([10, 20, 50, 100, 200, 500])
+PAPER_HOURS = np.array([0.69, 0.76, 0.94, 1.42, 1.87, 2.95])
+PAPER_UPDATES = 100_000
+MARKERS = {"rbc_closed_form": "v", "rbc": "^", "baseline": "s", "heterogeneous": "D", "ks": "o"}
+
+
+def read_benchmark_tsv(path: str | Path) -> float:
+    """Mean wall-clock seconds (column ``s``) of a Snakemake benchmark file; errors name the file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"benchmark file '{path}' does not exist")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    if not rows or "s" not in rows[0]:
+        cols = ", ".join(rows[0]) if rows else "none (empty file)"
+        raise common.FigureInputError(f"benchmark file '{path}' lacks the column 's' (wall-clock seconds); "
+                                      f"it has columns: {cols}")
+    try:
+        vals = [float(r["s"]) for r in rows]
+    except (TypeError, ValueError) as err:
+        raise common.FigureInputError(f"benchmark file '{path}': column 's' is not numeric ({err})") from err
+    return float(np.mean(vals))
+
+
+def arm_budget(cfg: dict, arm: str) -> dict:
+    """Updates, environment steps and transitions of one job of ``arm`` under the resolved config."""
+    from ..rl.sac import SACConfig
+
+    spec = cfg["arms"][arm]
+    updates = int(spec["budget"]["updates"])
+    sc = SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")
+    E = int(cfg.get("economy", {}).get("envs", 1))
+    env_steps = max(sc.learning_starts, sc.n_step + 2) + math.floor(updates * sc.env_steps_per_update)
+    return {"updates": updates, "env_steps": env_steps, "envs": E,
+            "transitions_per_household": env_steps * E}
+
+
+@common.styled
+def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
+    jobs = []
+    for p in map(Path, inputs):
+        if p.suffix != ".tsv":
+            continue
+        meta = common.parse_run_path(p)
+        if meta is None:
+            raise common.FigureInputError(f"cannot tell arm, n and seed of '{p}': expected "
+                                          f"results/bench/train/<arm>/n<N>/seed<S>.tsv")
+        jobs.append({**meta, "seconds": read_benchmark_tsv(p)})
+    if not jobs:
+        raise common.FigureInputError(f"figure '{NAME}' needs at least one training benchmark file "
+                                      f"results/bench/train/<arm>/n<N>/seed<S>.tsv; got: "
+                                      f"{', '.join(map(str, inputs)) or 'no files'}")
+    arms = sorted({j["arm"] for j in jobs}, key=lambda a: (a != "ks", a))
+    cols = dict(zip(arms, common.colors(len(arms))))
+    budgets = {}
+    for a in arms:
+        try:
+            budgets[a] = arm_budget(cfg, a)
+        except Exception:                           # noqa: BLE001 - an arm not in this config
+            budgets[a] = None
+
+    fig, axes = common.figure(1, 2, width=11.5, height=4.3)
+    ax, ax_p = axes[0]
+    for a in arms:
+        js = [j for j in jobs if j["arm"] == a]
+        ns = sorted({j["n"] for j in js})
+        ax.plot([j["n"] for j in js], [j["seconds"] / 3600 for j in js], MARKERS.get(a, "o"), color=cols[a],
+                ms=5, alpha=0.8, mfc="none")
+        means = [np.mean([j["seconds"] for j in js if j["n"] == n]) / 3600 for n in ns]
+        b = budgets[a]
+        lab = f"{a} ({b['updates']:,} updates/job)" if b else a
+        ax.plot(ns, means, "-", marker=MARKERS.get(a, "o"), color=cols[a], ms=5, label=lab)
+    ax.plot(PAPER_N, PAPER_HOURS, "k--", marker="*", ms=8,
+            label="paper Fig. 8, SAC, KS (10⁵ updates per agent)")
+    ax.set(xscale="log", yscale="log", xlabel="households n", ylabel="training wall time (hours)",
+           title="measured wall time per training job (markers: seeds)")
+    common.plain_log(ax)
+    ax.legend(loc="upper left", fontsize=6.8)
+
+    ks = [j for j in jobs if j["arm"] == "ks"]
+    if ks and budgets.get("ks"):
+        b = budgets["ks"]
+        scale = PAPER_UPDATES / b["updates"]
+        ns = sorted({j["n"] for j in ks})
+        ax_p.plot([j["n"] for j in ks], [j["seconds"] * scale / 3600 for j in ks], "o", color=cols["ks"],
+                  mfc="none", ms=5)
+        ax_p.plot(ns, [np.mean([j["seconds"] for j in ks if j["n"] == n]) * scale / 3600 for n in ns], "-o",
+                  color=cols["ks"], ms=5,
+                  label=f"ours, measured × {scale:,.4g} (extrapolated from {b['updates']:,} updates)")
+        ax_p.plot(PAPER_N, PAPER_HOURS, "k--", marker="*", ms=8, label="paper Fig. 8, SAC (measured)")
+        ax_p.set(xscale="log", yscale="log", xlabel="households n", ylabel="hours at 10⁵ updates",
+                 title="KS, rescaled to the paper's 10⁵ updates (linear extrapolation)")
+        common.plain_log(ax_p)
+        ax_p.legend(loc="best", fontsize=6.8)
+    else:
+        ax_p.text(0.5, 0.5, "no ks training jobs among the inputs", ha="center", va="center",
+                  transform=ax_p.transAxes)
+        ax_p.set_axis_off()
+
+    seeds = sorted({j["seed"] for j in jobs})
+    btxt = "; ".join(f"{a}: {b['updates']:,} gradient updates of the shared policy, {b['env_steps']:,} batched "
+                     f"environment steps × {b['envs']} economies = {b['transitions_per_household']:,} "
+                     f"transitions per household" for a, b in budgets.items() if b)
+    cap = (f"Preset {cfg.get('preset', 'unknown')}; seeds {', '.join(map(str, seeds))}; one CPU thread per job. "
+           f"Budget per job (this config): {btxt}. The paper trains SAC for 10⁵ updates per agent; our budget "
+           f"is smaller or different, so panel a compares unequal workloads and panel b rescales ours linearly "
+           f"in the number of updates (an extrapolation that ignores any change of cost per update, and scales "
+           f"the job's fixed start-up, warm-up and evaluation time too, so it overstates at small budgets such as "
+           f"the smoke preset). Wall time "
+           f"is Snakemake's benchmark 's' of each job (the last invocation only, if a job was resumed from a "
+           f"checkpoint), evaluations and checkpoints included; the paper's times are read off its Fig. 8.")
+    common.add_caption(fig, cap, title="Training cost on one CPU against n, with the paper's SAC times")
+    common.save(fig, pdf, png)

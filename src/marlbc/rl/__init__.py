@@ -1,0 +1,19 @@
+"""Parameter-shared soft actor-critic for the marlbc economies.
+
+- :mod:`marlbc.rl.sac`    the algorithm (``SACConfig``, ``Actor``, ``TwinCritic``, ``ReplayBuffer``, ``SAC``);
+- :mod:`marlbc.rl.train`  ``train(cfg, arm, n, seed, out_dir, preset=None)`` → policy.pt, train.nc;
+- :mod:`marlbc.rl.policy` ``load_policy(run_dir_or_file)`` → deterministic ``Policy`` for evaluation.
+"""
+
+from .policy import Policy, load_policy
+from .sac import SAC, SACConfig
+
+__all__ = ["SAC", "SACConfig", "Policy", "load_policy", "train", "TrainingDiverged"]
+
+
+def __getattr__(name):                      # train pulls in xarray; import it on first use
+    if name in ("train", "TrainingDiverged"):
+        from . import train as _train
+
+        return getattr(_train, name)
+    raise AttributeError(name)

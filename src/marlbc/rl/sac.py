@@ -1,0 +1,547 @@
+"""Soft actor-critic (SAC) for the marlbc economies, in one file (after CleanRL's
+``sac_continuous_action.py``).
+
+All households of all training environments share ONE actor and ONE pair of critics (parameter
+sharing; a household's type is part of its observation), and all their transitions go into
+one replay buffer of preallocated float32 tensors. The pieces, top to bottom:
+
+- :class:`SACConfig`  hyperparameters (``arms.<arm>.sac`` in config.yaml), one line of doc each;
+- :class:`Actor`      squashed Gaussian policy: an MLP gives the mean and log-std of a Gaussian
+                      latent ``u``; the action is ``mid + half * tanh(u)``, which maps the
+                      latent affinely into each action's documented bounds ``[lo, hi]``;
+- :class:`TwinCritic` both Q networks in one batched matmul per layer (weights ``(2, in, out)``);
+- :class:`ReplayBuffer` time-major ring ``(T, E*n, ...)``: the next observation of slot ``t`` is
+                      slot ``t+1``, so n-step returns are gathers, and an episode boundary is a
+                      slot without an action (``valid = False``);
+- :class:`SAC`        the update: clipped double-Q soft targets with n-step returns, delayed
+                      actor updates, automatic entropy temperature, Polyak-averaged targets.
+
+Economics is float64; networks and buffer are float32. The discount is the household's beta.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import types
+import typing
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import Tensor, nn
+
+from ..config import ConfigError
+
+LOG_2PI = math.log(2.0 * math.pi)
+ACTIVATIONS = {"relu": torch.relu, "silu": nn.functional.silu, "tanh": torch.tanh, "elu": nn.functional.elu}
+
+
+# ----------------------------------------------------------------------------------------------
+# Hyperparameters
+# ----------------------------------------------------------------------------------------------
+
+@dataclass
+class SACConfig:
+    """SAC hyperparameters of one arm; any field may be set under ``arms.<arm>.sac``."""
+
+    # networks
+    hidden: int = 64                 # width of every hidden layer (actor and critics)
+    layers: int = 2                  # hidden layers per network
+    activation: str = "relu"         # hidden activation: "relu", "silu", "tanh" or "elu" (smooth ones give the critics a smooth argmax)
+    # optimisation
+    batch_size: int = 256            # transitions per gradient update
+    lr_actor: float = 3e-4           # Adam learning rate of the actor
+    lr_critic: float = 1e-3          # Adam learning rate of the twin critics
+    lr_alpha: float = 1e-3           # Adam learning rate of log(alpha)
+    lr_schedule: str = "constant"    # "constant" or "cosine" (every rate decays to lr_final of itself)
+    lr_final: float = 0.1            # fraction of each learning rate left at the end under "cosine"
+    tau: float = 0.005               # Polyak averaging rate of the target critics
+    target_every: int = 1            # critic updates per target-network update
+    actor_every: int = 2             # critic updates per actor (and temperature) update
+    critic_warmup: int = 0           # critic-only updates before the actor starts learning
+    n_step: int = 1                  # n-step returns: sum of n discounted rewards + gamma^n Q
+    grad_clip: float = 0.0           # max global gradient norm of each network (0: no clipping)
+    # entropy
+    autotune: bool = True            # learn the temperature alpha so the entropy tracks the target
+    alpha: float = 0.2               # initial temperature (fixed when autotune is false)
+    target_entropy: float = -1.0     # target entropy per action dimension, nats
+    target_entropy_final: float | None = None  # if set, the target moves to this by the end (cosine, like the learning rates)
+    entropy_space: str = "action"    # log-density of the squashed action ("action", standard SAC) or of the latent Gaussian ("latent": no pull toward the middle of the bounds)
+    log_std_min: float = -5.0        # lower bound of the actor's log-std (latent units)
+    log_std_max: float = 2.0         # upper bound of the actor's log-std (latent units)
+    mean_gradient: str = "sample"   # the actor's mean follows Q at sampled actions ("sample", standard SAC) or at the mean action, the deterministic policy ("mean"; the spread still follows the sampled actions)
+    mean_bound: float = 3.0          # hinge: |pre-tanh mean| above this is penalised (tanh saturation)
+    mean_penalty: float = 0.0        # weight of the hinge penalty (0: off)
+    critic_input: str = "action"     # critics see the squashed action in [-1, 1] ("action") or the latent u ("latent")
+    # data
+    buffer_size: int = 1_000_000     # replay capacity in household transitions
+    learning_starts: int = 1000      # environment steps (of all envs at once) before the first update
+    env_steps_per_update: float = 1.0  # batched environment steps per gradient update (may be < 1)
+    episode_length: int = 200        # periods between resets of the training economies (0: never reset)
+    reward_scale: float = 1.0        # rewards are standardised with warm-up statistics, then multiplied by this
+    obs_norm: bool = False           # actor: standardise observations with warm-up statistics (frozen)
+    critic_norm: bool = True         # critics: standardise each input with recent replay statistics (function-preserving refits)
+    critic_norm_every: int = 1000    # updates between refits of the critics' input standardisation
+    critic_norm_window: int = 200_000  # most recent household transitions the standardisation is computed from
+    # evaluation and checkpoints
+    eval_every: int = 1000           # updates between evaluations
+    eval_envs: int = 0               # environments of the evaluation rollout (0: max(2, ceil(64/n)))
+    eval_periods: int = 0            # periods of the evaluation rollout (0: until gamma^T <= 1e-3)
+    ss_periods: int = 600            # periods of the shock-free rollout that finds the policy's steady state
+    eval_seed: int = 12345           # seed of the evaluation economy (the same episodes for every run)
+    checkpoint_every: int = 5000     # updates between checkpoints (checkpoint.pt, written atomically)
+
+    _choices: typing.ClassVar[dict] = {"lr_schedule": ("constant", "cosine"),
+                                       "activation": tuple(ACTIVATIONS),
+                                       "entropy_space": ("action", "latent"),
+                                       "critic_input": ("action", "latent"),
+                                       "mean_gradient": ("sample", "mean")}
+
+    @classmethod
+    def from_dict(cls, d: dict | None, where: str = "sac") -> "SACConfig":
+        """Build from a config mapping; an unknown key or a wrong type is a :class:`ConfigError`."""
+        d = dict(d or {})
+        known = {f.name: f for f in fields(cls)}
+        for key in d:
+            if key not in known:
+                raise ConfigError(f"unknown SAC config key '{where}.{key}'; allowed fields: "
+                                  f"{', '.join(known)}")
+        hints = typing.get_type_hints(cls)
+        for key, value in d.items():
+            t = hints[key]
+            if typing.get_origin(t) in (typing.Union, types.UnionType):     # X | None
+                if value is None:
+                    continue
+                t = next(a for a in typing.get_args(t) if a is not type(None))
+            ok = (isinstance(value, bool) if t is bool else
+                  isinstance(value, int) and not isinstance(value, bool) if t is int else
+                  isinstance(value, (int, float)) and not isinstance(value, bool) if t is float else
+                  isinstance(value, str))
+            if not ok:
+                raise ConfigError(f"SAC config key '{where}.{key}' = {value!r} has the wrong type; "
+                                  f"expected {t.__name__}")
+            if key in cls._choices and value not in cls._choices[key]:
+                raise ConfigError(f"SAC config key '{where}.{key}' = {value!r} is not allowed; "
+                                  f"allowed values: {', '.join(cls._choices[key])}")
+            if t is float:
+                d[key] = float(value)
+        out = cls(**d)
+        out.check(where)
+        return out
+
+    def check(self, where: str = "sac") -> None:
+        positive = ("hidden", "layers", "batch_size", "lr_actor", "lr_critic", "lr_alpha", "tau",
+                    "target_every", "actor_every", "n_step", "alpha", "buffer_size",
+                    "env_steps_per_update", "reward_scale", "eval_every", "checkpoint_every",
+                    "ss_periods", "lr_final")
+        for key in positive:
+            if not getattr(self, key) > 0:
+                raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
+                                  f"range; allowed: > 0")
+        for key in ("critic_warmup", "learning_starts", "critic_norm_every", "critic_norm_window", "episode_length", "grad_clip", "mean_penalty",
+                    "eval_envs", "eval_periods", "eval_seed"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
+                                  f"range; allowed: >= 0")
+        if not self.tau <= 1:
+            raise ConfigError(f"SAC config key '{where}.tau' = {self.tau} is out of range; allowed: <= 1")
+        if not self.log_std_min < self.log_std_max:
+            raise ConfigError(f"SAC config keys '{where}.log_std_min' < '{where}.log_std_max' required")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ----------------------------------------------------------------------------------------------
+# Networks
+# ----------------------------------------------------------------------------------------------
+
+def _init_bound(fan_in: int) -> float:
+    return 1.0 / math.sqrt(fan_in)          # nn.Linear's default initialisation, U(-1/√in, 1/√in)
+
+
+class Actor(nn.Module):
+    """Squashed Gaussian policy. ``forward`` gives the latent mean and log-std; actions are
+    ``mid + half * tanh(u)`` in economic units (float64, inside ``[lo, hi]``)."""
+
+    def __init__(self, obs_dim: int, bounds: Tensor, hidden: int = 64, layers: int = 2,
+                 log_std_min: float = -5.0, log_std_max: float = 2.0, activation: str = "relu"):
+        super().__init__()
+        d = bounds.shape[0]
+        self.obs_dim, self.act_dim = obs_dim, d
+        self.arch = dict(obs_dim=obs_dim, hidden=hidden, layers=layers,
+                         log_std_min=log_std_min, log_std_max=log_std_max, activation=activation)
+        self.act_fn = ACTIVATIONS[activation]
+        sizes = [obs_dim] + [hidden] * layers
+        self.body = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.head = nn.Linear(sizes[-1], 2 * d)
+        bounds = bounds.to(torch.float64)
+        self.register_buffer("act_mid", (bounds[:, 0] + bounds[:, 1]) / 2)        # float64
+        self.register_buffer("act_half", (bounds[:, 1] - bounds[:, 0]) / 2)       # float64
+        self.register_buffer("lo", bounds[:, 0].clone())
+        self.register_buffer("hi", bounds[:, 1].clone())
+        self.register_buffer("act_half32", self.act_half.float())
+        self.register_buffer("obs_shift", torch.zeros(obs_dim))              # observation standardisation
+        self.register_buffer("obs_scale", torch.ones(obs_dim))
+        self.log_std_min, self.log_std_max = log_std_min, log_std_max
+
+    def forward(self, obs: Tensor) -> tuple[Tensor, Tensor]:
+        x = (obs - self.obs_shift) * self.obs_scale
+        for layer in self.body:
+            x = self.act_fn(layer(x))
+        mean, log_std = self.head(x).chunk(2, dim=-1)
+        log_std = torch.tanh(log_std)
+        log_std = self.log_std_min + 0.5 * (self.log_std_max - self.log_std_min) * (log_std + 1)
+        return mean, log_std
+
+    def to_economic(self, u: Tensor) -> Tensor:
+        """Latent ``u`` (…, d) → actions in economic units, float64, inside [lo, hi]
+        (the clamp only absorbs float64 rounding of mid ± half)."""
+        a = torch.addcmul(self.act_mid, self.act_half, torch.tanh(u.to(torch.float64)))
+        return torch.maximum(torch.minimum(a, self.hi), self.lo)
+
+    @torch.no_grad()
+    def deterministic(self, obs: Tensor) -> Tensor:
+        """The deterministic policy: actions (…, d) float64 of tanh of the mean."""
+        mean, _ = self(obs.to(torch.float32))
+        return self.to_economic(mean)
+
+
+class TwinCritic(nn.Module):
+    """Two Q networks evaluated together: weights ``(2, in, out)``, one ``baddbmm`` per layer."""
+
+    def __init__(self, in_dim: int, hidden: int = 64, layers: int = 2, activation: str = "relu"):
+        super().__init__()
+        self.act_fn = ACTIVATIONS[activation]
+        sizes = [in_dim] + [hidden] * layers + [1]
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            bound = _init_bound(a)
+            self.weights.append(nn.Parameter(torch.empty(2, a, b).uniform_(-bound, bound)))
+            self.biases.append(nn.Parameter(torch.empty(2, 1, b).uniform_(-bound, bound)))
+        self.register_buffer("in_shift", torch.zeros(in_dim))       # input standardisation
+        self.register_buffer("in_scale", torch.ones(in_dim))
+
+    @torch.no_grad()
+    def renormalise(self, shift: Tensor, scale: Tensor) -> None:
+        """Switch to the input standardisation ``(x - shift) * scale`` and change the first layer so
+        that the function is exactly the same: W'_i = W_i s_i / s'_i, b' = b + Σ_i W_i s_i (m'_i - m_i)."""
+        w, b = self.weights[0], self.biases[0]
+        ratio = (self.in_scale / scale).view(1, -1, 1)
+        b.add_(torch.einsum("i,kio->ko", (shift - self.in_shift) * self.in_scale, w).unsqueeze(1))
+        w.mul_(ratio)
+        self.in_shift.copy_(shift)
+        self.in_scale.copy_(scale)
+
+    def forward(self, x: Tensor, params: list[Tensor] | None = None) -> Tensor:
+        """Q values (2, B) of inputs ``x`` (B, in). ``params`` (weights then biases) replaces the
+        module's own, e.g. detached copies so that the actor's backward pass skips the critics."""
+        if params is None:
+            ws, bs = list(self.weights), list(self.biases)
+        else:
+            k = len(params) // 2
+            ws, bs = params[:k], params[k:]
+        h = ((x - self.in_shift) * self.in_scale).expand(2, *x.shape)
+        last = len(ws) - 1
+        for i, (w, b) in enumerate(zip(ws, bs)):
+            h = torch.baddbmm(b, h, w)
+            if i < last:
+                h = self.act_fn(h)
+        return h.squeeze(-1)
+
+    def param_list(self) -> list[Tensor]:
+        return [*self.weights, *self.biases]
+
+
+# ----------------------------------------------------------------------------------------------
+# Replay buffer
+# ----------------------------------------------------------------------------------------------
+
+class ReplayBuffer:
+    """Time-major ring of ``T = capacity // M`` slots of ``M = E * n`` household transitions.
+
+    Slot ``t`` holds the observations at time t, the latent actions taken and the rewards; the
+    next observations are those of slot ``t + 1``. A slot holding the last observation of an
+    episode has no action: ``valid[t] = False``, and n-step returns stop there.
+    """
+
+    def __init__(self, capacity: int, M: int, obs_dim: int, act_dim: int):
+        self.T = max(capacity // M, 4)
+        self.M, self.obs_dim, self.act_dim = M, obs_dim, act_dim
+        self.obs = torch.zeros(self.T, M, obs_dim)
+        self.act = torch.zeros(self.T, M, act_dim)
+        self.rew = torch.zeros(self.T, M)
+        self.valid = torch.zeros(self.T, dtype=torch.bool)
+        self.t = 0                           # slots written so far (logical time of the next slot)
+
+    def add(self, obs: Tensor, act: Tensor | None = None, rew: Tensor | None = None) -> None:
+        """Write slot ``t``: observations (M, obs_dim) and, unless the slot ends an episode, the
+        actions (M, d) and rewards (M,) taken there."""
+        s = self.t % self.T
+        self.obs[s] = obs
+        if act is None:
+            self.valid[s] = False
+        else:
+            self.act[s] = act
+            self.rew[s] = rew
+            self.valid[s] = True
+        self.t += 1
+
+    def sample(self, batch: int, n_step: int, gamma: float, generator: torch.Generator):
+        """(obs, latent action, n-step discounted reward, bootstrap obs, bootstrap discount)."""
+        T, M = self.T, self.M
+        oldest = max(0, self.t - T)
+        newest = self.t - 1 - n_step                 # the bootstrap slot t + n_step is written
+        if newest < oldest:
+            raise RuntimeError("replay buffer holds fewer slots than n_step + 1")
+        span = newest - oldest + 1
+        t = oldest + torch.randint(span, (batch,), generator=generator)
+        while True:                                  # redraw slots without an action (rare)
+            bad = ~self.valid[t % T]
+            if not bad.any():
+                break
+            t[bad] = oldest + torch.randint(span, (int(bad.sum()),), generator=generator)
+        j = torch.randint(M, (batch,), generator=generator)
+        s = t % T
+        flat = s * M + j
+        obs = self.obs.view(T * M, -1)[flat]
+        act = self.act.view(T * M, -1)[flat]
+        if n_step == 1:
+            rew = self.rew.view(-1)[flat]
+            s_next = (s + 1) % T
+            disc = torch.full((batch,), gamma)
+        else:
+            steps = torch.arange(n_step)
+            slots = (s.unsqueeze(1) + steps) % T                         # (B, n)
+            alive = self.valid[slots].cumprod(1).bool()                  # transitions inside the episode
+            m = alive.sum(1)                                             # >= 1
+            r = self.rew.view(-1)[slots * M + j.unsqueeze(1)]
+            rew = (r * alive * gamma ** steps.float()).sum(1)
+            s_next = (s + m) % T
+            disc = gamma ** m.float()
+        next_obs = self.obs.view(T * M, -1)[s_next * M + j]
+        return obs, act, rew, next_obs, disc
+
+    def recent(self, window: int, max_rows: int) -> tuple[Tensor, Tensor]:
+        """Observations and actions of the valid slots among the last ``window // M`` written
+        (at least one slot), every k-th row so that at most ``max_rows`` come back."""
+        slots = max(1, min(window // self.M, self.t, self.T))
+        idx = torch.arange(self.t - slots, self.t) % self.T
+        idx = idx[self.valid[idx]]
+        obs = self.obs[idx].reshape(-1, self.obs_dim)
+        act = self.act[idx].reshape(-1, self.act_dim)
+        step = max(1, obs.shape[0] // max_rows)
+        return obs[::step], act[::step]
+
+    def state_dict(self) -> dict:
+        """The filled part only (slots in ring order) and the write counter."""
+        n = min(self.t, self.T)
+        return {"T": self.T, "M": self.M, "t": self.t, "obs": self.obs[:n].clone(),
+                "act": self.act[:n].clone(), "rew": self.rew[:n].clone(), "valid": self.valid[:n].clone()}
+
+    def load_state_dict(self, sd: dict) -> None:
+        if (sd["T"], sd["M"]) != (self.T, self.M):
+            raise ValueError(f"replay buffer shape {(sd['T'], sd['M'])} does not fit {(self.T, self.M)}")
+        n = sd["obs"].shape[0]
+        self.obs[:n], self.act[:n], self.rew[:n], self.valid[:n] = sd["obs"], sd["act"], sd["rew"], sd["valid"]
+        self.t = sd["t"]
+
+
+# ----------------------------------------------------------------------------------------------
+# The agent
+# ----------------------------------------------------------------------------------------------
+
+class SAC:
+    """Shared actor, twin critics with targets, temperature; ``update`` is one gradient step."""
+
+    def __init__(self, obs_dim: int, bounds: Tensor, cfg: SACConfig, gamma: float, seed: int):
+        self.cfg, self.gamma = cfg, float(gamma)
+        d = bounds.shape[0]
+        self.act_dim = d
+        torch.manual_seed(seed)                               # network initialisation
+        self.actor = Actor(obs_dim, bounds, cfg.hidden, cfg.layers, cfg.log_std_min, cfg.log_std_max,
+                           cfg.activation)
+        self.critic = TwinCritic(obs_dim + d, cfg.hidden, cfg.layers, cfg.activation)
+        self.critic_target = copy.deepcopy(self.critic)
+        for p in self.critic_target.parameters():
+            p.requires_grad_(False)
+        self.generator = torch.Generator().manual_seed(seed + 1_000_003)   # actions noise, sampling
+        self.log_alpha = torch.tensor(math.log(cfg.alpha), requires_grad=True)
+        self.target_entropy = cfg.target_entropy * d
+        self.opt_actor = torch.optim.Adam(self.actor.parameters(), lr=cfg.lr_actor, fused=True)
+        self.opt_critic = torch.optim.Adam(self.critic.parameters(), lr=cfg.lr_critic, fused=True)
+        self.opt_alpha = torch.optim.Adam([self.log_alpha], lr=cfg.lr_alpha, fused=True)
+        self.base_lrs = [(o, o.param_groups[0]["lr"]) for o in (self.opt_actor, self.opt_critic, self.opt_alpha)]
+        # reward standardisation (set from warm-up data by `fit_normalisers`)
+        self.reward_shift, self.reward_mult = 0.0, float(cfg.reward_scale)
+        self.updates = 0                                       # gradient updates done
+        self._critic_params = self.critic.param_list()
+        self._target_params = self.critic_target.param_list()
+
+    # -- acting ---------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def act(self, obs: Tensor) -> tuple[Tensor, Tensor]:
+        """Sample latent actions for observations (…, obs_dim); returns (latent float32, economic float64)."""
+        mean, log_std = self.actor(obs.to(torch.float32))
+        u = mean + log_std.exp() * torch.randn(mean.shape, generator=self.generator)
+        return u, self.actor.to_economic(u)
+
+    def _sample(self, obs: Tensor, detach_mean: bool = False) -> tuple[Tensor, Tensor, Tensor]:
+        """Reparameterised latent sample, its log-density (entropy_space) and the latent mean."""
+        mean, log_std = self.actor(obs)
+        eps = torch.randn(mean.shape, generator=self.generator)
+        u = (mean.detach() if detach_mean else mean) + log_std.exp() * eps
+        logp = (-0.5 * eps.square() - log_std).sum(-1) - 0.5 * LOG_2PI * self.act_dim
+        if self.cfg.entropy_space == "action":
+            # log |d a / d u| = log half + log(1 - tanh(u)^2), in a stable form
+            log_jac = math.log(2.0) * 2 - 2 * (u + nn.functional.softplus(-2 * u))
+            logp = logp - (log_jac + torch.log(self.actor.act_half32)).sum(-1)
+        return u, logp, mean
+
+    def critic_in(self, obs: Tensor, u: Tensor) -> Tensor:
+        a = torch.tanh(u) if self.cfg.critic_input == "action" else u
+        return torch.cat([obs, a], -1)
+
+    # -- normalisation ----------------------------------------------------------------------------
+
+    def fit_normalisers(self, buffer: ReplayBuffer) -> None:
+        """Reward (and optionally observation) standardisation from the warm-up data, then frozen."""
+        n = min(buffer.t, buffer.T)
+        valid = buffer.valid[:n]
+        r = buffer.rew[:n][valid].double()
+        std = r.std().item() if r.numel() > 1 else 1.0
+        self.reward_shift = r.mean().item()
+        self.reward_mult = self.cfg.reward_scale / max(std, 1e-8)
+        if self.cfg.obs_norm:
+            o = buffer.obs[:n].reshape(-1, buffer.obs_dim)
+            shift, scale = _standardisation(o)
+            self.actor.obs_shift.copy_(shift)
+            self.actor.obs_scale.copy_(scale)
+        self.fit_critic_norm(buffer)
+
+    @torch.no_grad()
+    def fit_critic_norm(self, buffer: ReplayBuffer) -> None:
+        """Standardise the critics' inputs (observations, actions as the critics see them) with the
+        most recent ``critic_norm_window`` transitions; critics and targets keep their functions."""
+        if not self.cfg.critic_norm:
+            return
+        obs, u = buffer.recent(self.cfg.critic_norm_window, max_rows=65_536)
+        shift, scale = _standardisation(self.critic_in(self.norm_obs(obs), u))
+        self.critic.renormalise(shift, scale)
+        self.critic_target.renormalise(shift, scale)
+
+    def norm_obs(self, obs: Tensor) -> Tensor:
+        if not self.cfg.obs_norm:
+            return obs
+        return (obs - self.actor.obs_shift) * self.actor.obs_scale
+
+    # -- learning -------------------------------------------------------------------------------
+
+    def set_progress(self, frac: float) -> None:
+        """Cosine schedules at training progress ``frac`` in [0, 1]: learning rates (``lr_schedule``)
+        and the target entropy (``target_entropy_final``)."""
+        cfg = self.cfg
+        w = 0.5 * (1 + math.cos(math.pi * min(max(frac, 0.0), 1.0)))      # 1 → 0
+        if cfg.lr_schedule == "cosine":
+            f = cfg.lr_final + (1 - cfg.lr_final) * w
+            for opt, lr in self.base_lrs:
+                opt.param_groups[0]["lr"] = lr * f
+        if cfg.target_entropy_final is not None:
+            per_dim = cfg.target_entropy_final + (cfg.target_entropy - cfg.target_entropy_final) * w
+            self.target_entropy = per_dim * self.act_dim
+
+    def critic_loss(self, obs, act, rew, next_obs, disc) -> Tensor:
+        alpha = self.log_alpha.detach().exp()
+        with torch.no_grad():
+            next_u, next_logp, _ = self._sample(next_obs)
+            q_next = self.critic_target(self.critic_in(self.norm_obs(next_obs), next_u)).amin(0)
+            rew = (rew - self.reward_shift * _geometric(disc, self.gamma)) * self.reward_mult
+            target = rew + disc * (q_next - alpha * next_logp)
+        q = self.critic(self.critic_in(self.norm_obs(obs), act))
+        return (q - target).square().mean(1).sum()
+
+    def actor_loss(self, obs) -> tuple[Tensor, Tensor]:
+        alpha = self.log_alpha.detach().exp()
+        frozen = [p.detach() for p in self._critic_params]
+        obs_n = self.norm_obs(obs)
+        if self.cfg.mean_gradient == "sample":        # standard SAC: everything through the sample
+            u, logp, mean = self._sample(obs)
+            q = self.critic(self.critic_in(obs_n, u), frozen).amin(0)
+        else:                                          # the mean climbs Q at the mean action
+            u, logp, mean = self._sample(obs, detach_mean=True)
+            x = self.critic_in(torch.cat([obs_n, obs_n]), torch.cat([u, mean]))
+            q = self.critic(x, frozen).amin(0).view(2, -1).sum(0)
+        loss = (alpha * logp - q).mean()
+        if self.cfg.mean_penalty > 0:
+            loss = loss + self.cfg.mean_penalty * torch.relu(mean.abs() - self.cfg.mean_bound).square().sum(-1).mean()
+        return loss, logp.detach()
+
+    def update(self, buffer: ReplayBuffer) -> dict[str, Tensor]:
+        """One gradient step of the critics (and, every ``actor_every``, of actor and temperature)."""
+        cfg = self.cfg
+        obs, act, rew, next_obs, disc = buffer.sample(cfg.batch_size, cfg.n_step, self.gamma, self.generator)
+        qf_loss = self.critic_loss(obs, act, rew, next_obs, disc)
+        self.opt_critic.zero_grad(set_to_none=True)
+        qf_loss.backward()
+        if cfg.grad_clip > 0:
+            nn.utils.clip_grad_norm_(self._critic_params, cfg.grad_clip)
+        self.opt_critic.step()
+        out = {"qf_loss": qf_loss.detach()}
+        if self.updates >= cfg.critic_warmup and self.updates % cfg.actor_every == 0:
+            actor_loss, logp = self.actor_loss(obs)
+            self.opt_actor.zero_grad(set_to_none=True)
+            actor_loss.backward()
+            if cfg.grad_clip > 0:
+                nn.utils.clip_grad_norm_(self.actor.parameters(), cfg.grad_clip)
+            self.opt_actor.step()
+            out["actor_loss"] = actor_loss.detach()
+            out["entropy"] = -logp.mean()
+            if cfg.autotune:
+                alpha_loss = -(self.log_alpha * (logp + self.target_entropy)).mean()
+                self.opt_alpha.zero_grad(set_to_none=True)
+                alpha_loss.backward()
+                self.opt_alpha.step()
+        if self.updates % cfg.target_every == 0:
+            with torch.no_grad():
+                torch._foreach_lerp_(self._target_params, self._critic_params, cfg.tau)
+        self.updates += 1
+        return out
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict:
+        return {"actor": self.actor.state_dict(), "critic": self.critic.state_dict(),
+                "critic_target": self.critic_target.state_dict(), "log_alpha": self.log_alpha.detach().clone(),
+                "opt_actor": self.opt_actor.state_dict(), "opt_critic": self.opt_critic.state_dict(),
+                "opt_alpha": self.opt_alpha.state_dict(), "generator": self.generator.get_state(),
+                "reward_shift": self.reward_shift, "reward_mult": self.reward_mult, "updates": self.updates,
+                "target_entropy": self.target_entropy}
+
+    def load_state_dict(self, sd: dict) -> None:
+        self.actor.load_state_dict(sd["actor"])
+        self.critic.load_state_dict(sd["critic"])
+        self.critic_target.load_state_dict(sd["critic_target"])
+        with torch.no_grad():
+            self.log_alpha.copy_(sd["log_alpha"])
+        self.opt_actor.load_state_dict(sd["opt_actor"])
+        self.opt_critic.load_state_dict(sd["opt_critic"])
+        self.opt_alpha.load_state_dict(sd["opt_alpha"])
+        self.generator.set_state(sd["generator"])
+        self.reward_shift, self.reward_mult = sd["reward_shift"], sd["reward_mult"]
+        self.updates = sd["updates"]
+        self.target_entropy = sd["target_entropy"]
+
+
+def _standardisation(x: Tensor) -> tuple[Tensor, Tensor]:
+    """Column means and inverse standard deviations (1 for a constant column)."""
+    x = x.double()
+    shift, std = x.mean(0), x.std(0)
+    scale = torch.where(std > 1e-6, 1.0 / std, torch.ones_like(std))
+    return shift.float(), scale.float()
+
+
+def _geometric(disc: Tensor, gamma: float) -> Tensor:
+    """Σ_{j<m} γ^j for bootstrap discounts γ^m: the n-step sum of a constant reward shift."""
+    return (1.0 - disc) / (1.0 - gamma)

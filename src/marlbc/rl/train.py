@@ -1,0 +1,393 @@
+"""Training loop: one arm, one population size n, one seed → ``policy.pt`` and ``train.nc``.
+
+    train(cfg, arm, n, seed, out_dir, preset=None) -> summary dict
+
+Per gradient update the loop steps the batched training economies ``env_steps_per_update``
+times (every household of every environment adds one transition to the shared replay buffer),
+then makes one SAC update. Every ``eval_every`` updates the deterministic policy is evaluated
+(:class:`Evaluator`); the best policy by evaluation return is kept (``policy.pt``), the last one
+is ``policy_last.pt``. Every ``checkpoint_every`` updates ``checkpoint.pt`` is written
+atomically; the same command started again resumes from it and ends bit-identical to an
+uninterrupted run (replay buffer, optimisers, every RNG and the economies' states are restored;
+only wall-clock figures differ). A NaN or inf in a loss stops training with
+:class:`TrainingDiverged`, naming the update and the loss; the last checkpoint stays intact.
+
+Outputs in ``out_dir``: ``policy.pt``, ``policy_last.pt``, ``train.nc``, ``checkpoint.pt``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import xarray as xr
+
+from .. import config as _config
+from ..economy import RBCEconomy, make_economy
+from .policy import LAST_POLICY_FILE, POLICY_FILE, policy_payload, save_atomic
+from .sac import SAC, ReplayBuffer, SACConfig
+
+CHECKPOINT_FILE = "checkpoint.pt"
+LOG_FILE = "train.nc"
+CHECKPOINT_FORMAT = "marlbc-checkpoint/1"
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the message names the update and the loss."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Evaluation
+# ----------------------------------------------------------------------------------------------
+
+# name -> (units, description) of every logged quantity
+LOG_VARS = {
+    "eval_return": ("utils", "discounted return per household of the deterministic policy, evaluation "
+                    "economies with shocks (fixed seed), mean over environments and households"),
+    "chat_mean": ("1", "mean consumption fraction c/a over the second half of the evaluation rollout"),
+    "chat_std": ("1", "std of c/a over households, environments and periods of the second half"),
+    "ell_mean": ("hours", "mean hours over the second half of the evaluation rollout (NaN without labour choice)"),
+    "ell_std": ("hours", "std of hours over households, environments and periods of the second half"),
+    "K_mean": ("capital per head", "mean aggregate capital per head over the second half of the evaluation rollout"),
+    "K_ss": ("capital per head", "capital per head at the end of a shock-free rollout from k_ss (RBC only)"),
+    "chat_ss": ("1", "mean c/a at the end of the shock-free rollout (RBC only)"),
+    "ell_ss": ("hours", "mean hours at the end of the shock-free rollout (RBC only)"),
+    "ss_drift": ("1", "|K_T / K_(T-100) - 1| of the shock-free rollout (RBC only)"),
+    "qf_loss": ("(scaled utils)^2", "critic loss (sum of both critics' MSE), mean since the previous evaluation"),
+    "actor_loss": ("scaled utils", "actor loss, mean since the previous evaluation"),
+    "entropy": ("nats", "policy entropy estimate (-log density in entropy_space), mean since the previous evaluation"),
+    "alpha": ("1", "entropy temperature at the evaluation"),
+    "transitions_per_s": ("1/s", "household transitions collected per wall-clock second since the previous evaluation"),
+    "updates_per_s": ("1/s", "gradient updates per wall-clock second since the previous evaluation"),
+    "wall_s": ("s", "wall-clock seconds of training so far, evaluations and checkpoints included, summed over resumes"),
+    "env_steps": ("1", "batched environment steps so far (each adds E*n household transitions)"),
+}
+EVAL_KEYS = ("eval_return", "chat_mean", "chat_std", "ell_mean", "ell_std", "K_mean",
+             "K_ss", "chat_ss", "ell_ss", "ss_drift")
+
+
+class Evaluator:
+    """Deterministic-policy rollouts with a fixed seed, so that every evaluation of every run
+    sees the same initial capital and shocks (common random numbers).
+
+    1. ``eval_envs`` economies with shocks for ``eval_periods`` periods (until γ^T ≤ 1e-3 by
+       default): discounted return, and c/a, hours and K over the second half.
+    2. RBC: one shock-free economy from k = k_ss (the observation unit) for ``ss_periods``:
+       the steady state the policy settles at, and its drift over the last 100 periods.
+    """
+
+    def __init__(self, cfg: dict, arm: str, n: int, sc: SACConfig, gamma: float):
+        E = sc.eval_envs or max(2, math.ceil(64 / n))
+        self.seed, self.gamma = sc.eval_seed, gamma
+        self.T = sc.eval_periods or math.ceil(math.log(1e-3) / math.log(gamma))
+        self.eco = make_economy(cfg, arm, n, E, seed=sc.eval_seed)
+        self.ss_eco = None
+        if isinstance(self.eco, RBCEconomy):
+            self.ss_eco = make_economy(cfg, arm, n, 1, seed=sc.eval_seed, shocks=False)
+        self.ss_periods = sc.ss_periods
+
+    @torch.no_grad()
+    def __call__(self, policy) -> dict[str, float]:
+        eco, gamma = self.eco, self.gamma
+        obs = eco.reset(seed=self.seed)
+        ret = torch.zeros(eco.E, eco.n, dtype=torch.float64)
+        disc, burn = 1.0, self.T // 2
+        chat, ell, K = [], [], []
+        for t in range(self.T):
+            a = policy(obs)
+            obs, r, info = eco.step(a)
+            ret.add_(r, alpha=disc)
+            disc *= gamma
+            if t >= burn:
+                chat.append(a[..., 0])
+                if a.shape[-1] > 1:
+                    ell.append(a[..., 1])
+                K.append(info["k"].mean(-1))
+        chat, K = torch.stack(chat), torch.stack(K)
+        out = {"eval_return": ret.mean().item(), "chat_mean": chat.mean().item(), "chat_std": chat.std().item(),
+               "K_mean": K.mean().item(), "ell_mean": math.nan, "ell_std": math.nan,
+               "K_ss": math.nan, "chat_ss": math.nan, "ell_ss": math.nan, "ss_drift": math.nan}
+        if ell:
+            ell = torch.stack(ell)
+            out["ell_mean"], out["ell_std"] = ell.mean().item(), ell.std().item()
+        if self.ss_eco is not None:
+            out.update(self.steady_state(policy))
+        if not all(math.isfinite(out[k]) for k in ("eval_return", "chat_mean", "K_mean")):
+            out["eval_return"] = -math.inf      # never the best
+        return out
+
+    def steady_state(self, policy) -> dict[str, float]:
+        eco = self.ss_eco
+        obs = eco.reset(seed=self.seed)
+        eco.k = torch.full_like(eco.k, eco.p.k_ss)
+        eco.logA = torch.zeros_like(eco.logA)
+        obs = eco.observe()
+        Ks = []
+        for _ in range(self.ss_periods):
+            a = policy(obs)
+            obs, _, info = eco.step(a)
+            Ks.append(info["k"].mean().item())
+        K_T, K_back = Ks[-1], Ks[max(0, len(Ks) - 101)]
+        return {"K_ss": K_T, "chat_ss": a[..., 0].mean().item(), "ell_ss": a[..., 1].mean().item(),
+                "ss_drift": abs(K_T / K_back - 1.0)}
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------------------------
+
+_ECO_STATE = ("k", "logA", "z", "employed")
+
+
+def _economy_state(eco) -> dict:
+    st = {k: getattr(eco, k).clone() for k in _ECO_STATE if hasattr(eco, k)}
+    st["generator"] = eco.generator.get_state()
+    return st
+
+
+def _set_economy_state(eco, st: dict) -> None:
+    for k in _ECO_STATE:
+        if k in st:
+            setattr(eco, k, st[k].clone())
+    eco.generator.set_state(st["generator"])
+
+
+def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget: int) -> dict:
+    """What a checkpoint must match to be resumed (and what policy.pt records)."""
+    relevant = {"arm": _config.arm_spec(cfg, arm), "calibration": _config.arm_calibration(cfg, arm),
+                "economy": cfg["economy"], "sac": sc.as_dict(), "n": n, "seed": seed, "budget": budget}
+    return {"arm": arm, "n": n, "seed": seed, "preset": cfg["preset"], "budget_updates": budget,
+            "config_hash": _config.config_hash(relevant)}
+
+
+def _write_log(path: Path, log: dict[str, list], attrs: dict) -> None:
+    upd = np.asarray(log["update"], dtype=np.int64)
+    data = {}
+    for name, (units, desc) in LOG_VARS.items():
+        data[name] = xr.DataArray(np.asarray(log[name], dtype=np.float64), dims="update",
+                                  attrs={"units": units, "description": desc})
+    ds = xr.Dataset(data, coords={"update": xr.DataArray(upd, dims="update",
+                                                          attrs={"description": "gradient updates done"})})
+    ds.attrs.update({k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in attrs.items()})
+    tmp = path.with_name(f".{path.name}.tmp")
+    ds.to_netcdf(tmp)
+    os.replace(tmp, path)
+
+
+class _Progress:
+    """tqdm on a TTY, plain log lines (one per evaluation) otherwise."""
+
+    def __init__(self, total: int, initial: int, label: str, enabled: bool | None):
+        self.tty = sys.stderr.isatty() if enabled is None else enabled
+        self.label = label
+        self.bar = None
+        if self.tty:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, initial=initial, desc=label, unit="upd", mininterval=1.0,
+                            file=sys.stderr, dynamic_ncols=True)
+        self.total = total
+
+    def advance(self, k: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(k)
+
+    def report(self, update: int, row: dict) -> None:
+        ell = f" ell {row['ell_mean']:.4f}" if math.isfinite(row["ell_mean"]) else ""
+        kss = f" K_ss {row['K_ss']:.4g}" if math.isfinite(row["K_ss"]) else ""
+        msg = (f"ret {row['eval_return']:.5g} chat {row['chat_mean']:.4f}{ell} K {row['K_mean']:.4g}{kss} "
+               f"alpha {row['alpha']:.3g} {row['transitions_per_s']:,.0f} trans/s {row['updates_per_s']:.0f} upd/s")
+        if self.bar is not None:
+            self.bar.set_postfix_str(msg, refresh=False)
+        else:
+            print(f"[{self.label}] update {update}/{self.total} {msg}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# Training
+# ----------------------------------------------------------------------------------------------
+
+def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, preset: str | None = None,
+          *, progress: bool | None = None) -> dict:
+    """Train SAC on ``arm`` with ``n`` households (default: the arm's first n) and ``seed``.
+
+    ``cfg`` is a validated config as loaded by :func:`marlbc.config.load` (not yet resolved):
+    the preset (``preset``, default ``cfg["preset"]``) is applied here, scaling the arm's
+    ``budget.updates``. SAC hyperparameters come from ``arms.<arm>.sac`` (fields of
+    :class:`SACConfig`). ``progress``: tqdm bar (True), log lines (False), or by TTY (None).
+    Returns a summary: paths, updates, wall time, best and last evaluations.
+    """
+    torch.set_num_threads(1)
+    rcfg = _config.resolve(cfg, preset)
+    spec = _config.arm_spec(rcfg, arm)
+    n = int(spec["n"][0] if n is None else n)
+    if n < 1:
+        raise _config.ConfigError(f"n = {n} households is not allowed; need n >= 1")
+    sc = SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")
+    budget = int(spec["budget"]["updates"])
+    gamma = float(_config.arm_calibration(rcfg, arm)["beta"])     # RL discount = household's beta
+    E = int(rcfg["economy"]["envs"])
+    ident = _run_identity(rcfg, arm, n, seed, sc, budget)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out_dir / CHECKPOINT_FILE
+
+    eco = make_economy(rcfg, arm, n, E, seed=seed)
+    d = len(eco.action_names)
+    M = E * n
+    agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed)
+    buffer = ReplayBuffer(sc.buffer_size, M, eco.obs_dim, d)
+    evaluator = Evaluator(rcfg, arm, n, sc, gamma)
+    attrs = {**ident, "gamma": gamma, "envs": E, "sac": str(sc.as_dict()), "title": f"SAC training log, {arm} n={n} seed={seed}",
+             "policy_selection": "policy.pt is the best evaluation return; policy_last.pt the last"}
+
+    log: dict[str, list] = {"update": [], **{k: [] for k in LOG_VARS}}
+    st = {"update": 0, "env_steps": 0, "episode_t": 0, "wall_s": 0.0, "best": None}
+    resumed_from = None
+
+    def env_step(obs):
+        u, a = agent.act(obs)
+        obs_next, r, _ = eco.step(a)
+        buffer.add(obs.reshape(M, -1), u.reshape(M, d), r.reshape(M))
+        st["env_steps"] += 1
+        st["episode_t"] += 1
+        if sc.episode_length and st["episode_t"] >= sc.episode_length:
+            buffer.add(obs_next.reshape(M, -1))                  # last observation, no action
+            obs_next = eco.reset()
+            st["episode_t"] = 0
+        return obs_next
+
+    def evaluate_and_log(update: int, sums: dict, counts: dict, t_int: float, steps_int: int, upd_int: int):
+        row = evaluator(agent.actor.deterministic)
+        row["qf_loss"] = sums["qf_loss"] / counts["qf_loss"] if counts["qf_loss"] else math.nan
+        for k in ("actor_loss", "entropy"):
+            row[k] = sums[k] / counts[k] if counts[k] else math.nan
+        row["alpha"] = agent.log_alpha.exp().item()
+        row["transitions_per_s"] = steps_int * M / t_int if t_int > 0 else math.nan
+        row["updates_per_s"] = upd_int / t_int if t_int > 0 else math.nan
+        row["wall_s"] = st["wall_s"]
+        row["env_steps"] = st["env_steps"]
+        log["update"].append(update)
+        for k in LOG_VARS:
+            log[k].append(float(row[k]))
+        best = st["best"]
+        if best is None or row["eval_return"] > best["eval"]["eval_return"]:
+            st["best"] = {"update": update, "eval": {k: row[k] for k in EVAL_KEYS},
+                          "actor": {k: v.clone() for k, v in agent.actor.state_dict().items()}}
+        return row
+
+    def policy_meta(update: int, evaluation: dict) -> dict:
+        return {**ident, "gamma": gamma, "update": update, "eval": evaluation,
+                "sac": sc.as_dict(), "obs_dim": eco.obs_dim}
+
+    def write_outputs(obs) -> None:
+        best = st["best"]
+        save_atomic(policy_payload(agent.actor, best["actor"], eco.action_names,
+                                   policy_meta(best["update"], best["eval"])), out_dir / POLICY_FILE)
+        last_eval = {k: log[k][-1] for k in EVAL_KEYS} if log["update"] else {}
+        save_atomic(policy_payload(agent.actor, agent.actor.state_dict(), eco.action_names,
+                                   policy_meta(st["update"], last_eval)), out_dir / LAST_POLICY_FILE)
+        _write_log(out_dir / LOG_FILE, log, {**attrs, "best_update": best["update"],
+                                             "updates_done": st["update"]})
+
+    def save_checkpoint(obs) -> None:
+        save_atomic({"format": CHECKPOINT_FORMAT, "identity": ident, "state": dict(st),
+                     "obs": obs.clone(), "agent": agent.state_dict(), "buffer": buffer.state_dict(),
+                     "economy": _economy_state(eco), "log": {k: list(v) for k, v in log.items()}},
+                    ckpt_path)
+
+    # -- start or resume ------------------------------------------------------------------------
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        if ck.get("format") != CHECKPOINT_FORMAT or ck["identity"] != ident:
+            raise RuntimeError(f"'{ckpt_path}' belongs to another run ({ck.get('identity')}); this run is "
+                               f"{ident}. Remove the checkpoint or choose another output folder.")
+        agent.load_state_dict(ck["agent"])
+        buffer.load_state_dict(ck["buffer"])
+        _set_economy_state(eco, ck["economy"])
+        st.update(ck["state"])
+        log = ck["log"]
+        obs = ck["obs"]
+        resumed_from = st["update"]
+    else:
+        obs = eco.reset()
+        t0 = time.perf_counter()
+        for _ in range(max(sc.learning_starts, sc.n_step + 2)):
+            obs = env_step(obs)
+        agent.fit_normalisers(buffer)
+        st["wall_s"] += time.perf_counter() - t0
+        zero = {"qf_loss": 0.0, "actor_loss": 0.0, "entropy": 0.0}
+        evaluate_and_log(0, zero, {k: 0 for k in zero}, time.perf_counter() - t0, st["env_steps"], 0)
+
+    label = f"{arm} n={n} seed={seed}"
+    bar = _Progress(budget, st["update"], label, progress)
+    if resumed_from is not None:
+        print(f"[{label}] resumed from {ckpt_path} at update {resumed_from}", file=sys.stderr, flush=True)
+
+    # -- the loop -------------------------------------------------------------------------------
+    rate = sc.env_steps_per_update
+    sums = {"qf_loss": 0.0, "actor_loss": 0.0, "entropy": 0.0}
+    counts = {k: 0 for k in sums}
+    t_mark, steps_mark, upd_mark = time.perf_counter(), st["env_steps"], st["update"]
+    t_wall = time.perf_counter()
+    try:
+        for u in range(st["update"], budget):
+            for _ in range(math.floor((u + 1) * rate) - math.floor(u * rate)):
+                obs = env_step(obs)
+            agent.set_progress(u / budget)
+            if sc.critic_norm and u > 0 and u % sc.critic_norm_every == 0:
+                agent.fit_critic_norm(buffer)
+            losses = agent.update(buffer)
+            for k, v in losses.items():
+                x = v.item()
+                if not math.isfinite(x):
+                    raise TrainingDiverged(
+                        f"{k} = {x} at update {u + 1} of {label}; training stopped. The last good "
+                        f"checkpoint (update {_last_checkpoint(ckpt_path)}) in '{out_dir}' is intact")
+                sums[k] += x
+                counts[k] += 1
+            st["update"] = u + 1
+            bar.advance()
+            now = time.perf_counter()
+            st["wall_s"] += now - t_wall
+            t_wall = now
+            if st["update"] % sc.eval_every == 0 or st["update"] == budget:
+                row = evaluate_and_log(st["update"], sums, counts, now - t_mark,
+                                       st["env_steps"] - steps_mark, st["update"] - upd_mark)
+                bar.report(st["update"], row)
+                sums = {k: 0.0 for k in sums}
+                counts = {k: 0 for k in sums}
+                t_mark, steps_mark, upd_mark = time.perf_counter(), st["env_steps"], st["update"]
+            if st["update"] % sc.checkpoint_every == 0 or st["update"] == budget:
+                save_checkpoint(obs)
+                write_outputs(obs)
+    finally:
+        bar.close()
+    if st["update"] == budget and (out_dir / POLICY_FILE).exists() is False:
+        write_outputs(obs)                   # a run resumed from its final checkpoint
+
+    best = st["best"]
+    return {"arm": arm, "n": n, "seed": seed, "preset": rcfg["preset"], "out_dir": str(out_dir),
+            "policy": str(out_dir / POLICY_FILE), "train_nc": str(out_dir / LOG_FILE),
+            "updates": st["update"], "env_steps": st["env_steps"], "transitions": st["env_steps"] * M,
+            "wall_s": st["wall_s"], "resumed_from": resumed_from, "best_update": best["update"],
+            "best": best["eval"], "last": {k: log[k][-1] for k in EVAL_KEYS},
+            "config_hash": ident["config_hash"]}
+
+
+def _last_checkpoint(path: Path) -> int | str:
+    if not path.exists():
+        return "none written yet"
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)["state"]["update"]
+    except Exception:                          # noqa: BLE001 - only for the message
+        return "unreadable"
