@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from marlbc.benchmarks.steady_state import steady_state
-from marlbc.economy import ActionError, RBCEconomy, factor_prices, make_economy, make_params
+from marlbc.economy import ActionError, factor_prices, make_economy, make_params
 
 DT = torch.float64
 

@@ -18,7 +18,7 @@ from marlbc.benchmarks.steady_state import closed_form, steady_state
 from marlbc.economy import make_economy, make_params
 from marlbc.evaluation import aggregate, evaluate, evaluate_policy
 from marlbc.evaluation import io as eio
-from marlbc.evaluation.evaluate import (KAPolicy, ObsPolicyFromKA, _rbc_irf, constant_policy, gini_rows,
+from marlbc.evaluation.evaluate import (KAPolicy, ObsPolicyFromKA, _rbc_irf, gini_rows,
                                         rbc_observation, regress_law_of_motion, steady_state_policy,
                                         trend_drift)
 

@@ -9,4 +9,5 @@ rule aggregate:
         trains=run_files("train.nc"),
     output: "results/marlbc.nc"
     log: "results/logs/aggregate.log"
+    conda: "../../environment.yml"
     script: "../scripts/aggregate.py"

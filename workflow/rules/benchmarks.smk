@@ -9,6 +9,7 @@ rule benchmark_rbc:
     benchmark: "results/bench/benchmark_rbc.tsv"
     threads: 1
     resources: runtime=10, mem_mb=1000
+    conda: "../../environment.yml"
     script: "../scripts/benchmark.py"
 
 
@@ -18,6 +19,7 @@ rule benchmark_closed_form:
     benchmark: "results/bench/benchmark_closed_form.tsv"
     threads: 1
     resources: runtime=5, mem_mb=500
+    conda: "../../environment.yml"
     script: "../scripts/benchmark.py"
 
 
@@ -27,6 +29,7 @@ rule benchmark_game:
     benchmark: "results/bench/benchmark_game_n{n}.tsv"
     threads: 1
     resources: runtime=5, mem_mb=1000
+    conda: "../../environment.yml"
     script: "../scripts/benchmark.py"
 
 
@@ -36,6 +39,7 @@ rule benchmark_ks:
     benchmark: "results/bench/benchmark_ks.tsv"
     threads: 1
     resources: runtime=20, mem_mb=2000
+    conda: "../../environment.yml"
     script: "../scripts/benchmark.py"
 
 

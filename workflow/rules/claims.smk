@@ -24,6 +24,7 @@ rule claim:
     wildcard_constraints:
         claim="|".join(CLAIMS),
     log: "results/logs/claims/{claim}.log"
+    conda: "../../environment.yml"
     script: "../scripts/claim.py"
 
 
@@ -31,6 +32,7 @@ rule claims_table:
     input: expand("results/claims/{claim}.json", claim=CLAIMS)
     output: report("results/claims.md", category="Claims", caption="../report/claims.rst")
     log: "results/logs/claims/table.log"
+    conda: "../../environment.yml"
     script: "../scripts/claims_table.py"
 
 
@@ -40,6 +42,7 @@ rule baseline_vs_variant:
         variant=lambda wc: [f for f in run_files("eval.nc", "heterogeneous") if "/n20/" in f],
     output: report("results/baseline_vs_variant.md", category="Claims", caption="../report/baseline_vs_variant.rst")
     log: "results/logs/claims/baseline_vs_variant.log"
+    conda: "../../environment.yml"
     script: "../scripts/baseline_vs_variant.py"
 
 
@@ -47,6 +50,8 @@ rule claims:
     input:
         table="results/claims.md",
         results=expand("results/claims/{claim}.json", claim=CLAIMS),
+    log: "results/logs/claims/gate.log"
+    conda: "../../environment.yml"
     run:
         import marlbc.pipeline
-        marlbc.pipeline.gate_claims(input.results, CFG["preset"])
+        marlbc.pipeline.gate_claims(input.results, CFG["preset"], log[0])

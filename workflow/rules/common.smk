@@ -26,6 +26,23 @@ def arm_params(wildcards):
                        "economy": CFG["economy"], "preset": CFG["preset"]}, sort_keys=True)
 
 
+def train_runtime(wildcards):
+    """Minutes requested on a cluster: scaled with the arm's budget and n (see README)."""
+    updates = CFG["arms"][wildcards.arm]["budget"]["updates"]
+    return int(10 + updates / 3000 * (1 + int(wildcards.n) / 500))
+
+
+def eval_benchmarks(wildcards):
+    economy = CFG["arms"][wildcards.arm]["economy"]
+    if economy == "ks":
+        return ["results/benchmarks/ks.nc"]
+    if wildcards.arm in ("rbc", "baseline"):
+        return ["results/benchmarks/rbc.nc"]
+    if wildcards.arm == "heterogeneous":
+        return [f"results/benchmarks/game_n{wildcards.n}.nc"]
+    return ["results/benchmarks/closed_form.nc"]
+
+
 wildcard_constraints:
     arm="|".join(marlbc.config.ARMS),
     n=r"\d+",

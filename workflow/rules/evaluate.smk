@@ -2,17 +2,6 @@
 # n = 1, Euler errors and welfare scored by the benchmark.
 
 
-def eval_benchmarks(wildcards):
-    economy = CFG["arms"][wildcards.arm]["economy"]
-    if economy == "ks":
-        return ["results/benchmarks/ks.nc"]
-    if wildcards.arm in ("rbc", "baseline"):
-        return ["results/benchmarks/rbc.nc"]
-    if wildcards.arm == "heterogeneous":
-        return [f"results/benchmarks/game_n{wildcards.n}.nc"]
-    return ["results/benchmarks/closed_form.nc"]
-
-
 rule evaluate:
     input:
         policy="results/runs/{arm}/n{n}/seed{seed}/policy.pt",
@@ -24,4 +13,5 @@ rule evaluate:
     benchmark: "results/bench/evaluate/{arm}/n{n}/seed{seed}.tsv"
     threads: 1
     resources: runtime=15, mem_mb=2000
+    conda: "../../environment.yml"
     script: "../scripts/evaluate.py"

@@ -25,6 +25,7 @@ rule figure:
     wildcard_constraints:
         name="|".join(FIGURE_INPUTS),
     log: "results/logs/figures/{name}.log"
+    conda: "../../environment.yml"
     script: "../scripts/figure.py"
 
 

@@ -2,12 +2,6 @@
 # from results/runs/.../checkpoint.pt (not an output, so Snakemake keeps it).
 
 
-def train_runtime(wildcards):
-    """Minutes requested on a cluster: scaled with the arm's budget and n (see README)."""
-    updates = CFG["arms"][wildcards.arm]["budget"]["updates"]
-    return int(10 + updates / 3000 * (1 + int(wildcards.n) / 500))
-
-
 rule train:
     output:
         policy="results/runs/{arm}/n{n}/seed{seed}/policy.pt",
@@ -20,4 +14,5 @@ rule train:
     resources:
         runtime=train_runtime,
         mem_mb=lambda wc: 1500 + 4 * int(wc.n),
+    conda: "../../environment.yml"
     script: "../scripts/train.py"

@@ -442,7 +442,7 @@ def euler_errors_at(policy: Policy, cal: dict, K: np.ndarray, A: np.ndarray,
              A' = exp(ρ log A + σ_A ε') by ``n_quad``-node Gauss–Hermite quadrature.
     Labour:  |1 − χ c / w|  (linear_labour)  or  |1 − b c / (w (1 − ℓ))|  (log_leisure).
     """
-    alpha, delta = cal["alpha"], cal["delta"]
+    delta = cal["delta"]
     K, A = np.broadcast_arrays(np.asarray(K, float), np.asarray(A, float))
     chat, ell = policy(K, A)
     _, _, w, _, c, Kp = _step(K, A, chat, ell, cal)
@@ -720,7 +720,7 @@ _IRF_UNITS = "percent deviation from the no-shock path (= deterministic steady s
 
 
 def to_dataset(sol: RBCSolution, calibration_name: str | None = None, n_K: int = 61,
-               n_A: int = 9) -> "xarray.Dataset":
+               n_A: int = 9):
     """The benchmark as an ``xarray.Dataset``: policy and value on a (K, A) grid
     (K ∈ [0.7, 1.3]·K_ss, log A ∈ ±3 stationary sd), IRFs (shock, quarter), HP moments
     (series), Euler-error statistics, the best constant rule, the steady states, and the

@@ -78,7 +78,7 @@ from scipy import stats
 from .. import config as _config
 from ..evaluation.evaluate import IRF_VARIABLES, trend_drift
 from ..evaluation.io import open_checked
-from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, get_input, load_evals,
+from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
                      rel_spread, worst)
 
 __all__ = ["CHECKS", "CLAIM_TEXT", "check", "check_C1", "check_C2", "check_C3", "check_C4",

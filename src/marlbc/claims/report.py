@@ -120,8 +120,10 @@ def baseline_vs_variant(cfg: dict, baseline_files: Iterable[str | Path], variant
         mv, sv = stat(var, key)
         integer = key.startswith("periods")
         delta = mv - mb
-        rel = f" ({100 * delta / abs(mb):+.2f} %)" if not integer and math.isfinite(delta) and mb not in (0.0,) \
-            and math.isfinite(mb) and abs(mb) > 1e-12 else ""
+        # a relative change only where the baseline is not (numerically) zero by construction,
+        # as wealth Gini and consumption dispersion are for identical households
+        rel = f" ({100 * delta / abs(mb):+.2f} %)" if not integer and math.isfinite(delta) \
+            and math.isfinite(mb) and abs(delta) <= 10 * abs(mb) else ""
         lines.append(f"| {label} | {show(mb, sb, integer)} | {show(mv, sv, integer)} | "
                      f"{(f'{delta:+.0f}' if integer else _fmt(delta, 4)) if math.isfinite(delta) else 'n/a'}{rel} |")
     lines += ["", "Sources: " + ", ".join(r.path for r in base + var), ""]
