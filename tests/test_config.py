@@ -97,6 +97,7 @@ def test_the_shipped_config_and_its_presets_validate(cfg):
     assert smoke["seeds"] == cfg["presets"]["smoke"]["seeds"]
     assert smoke["arms"]["ks"]["n"] == cfg["presets"]["smoke"]["n"]["ks"]
     assert config.resolve(cfg, "full")["arms"]["ks"]["n"] == cfg["arms"]["ks"]["n"]
+    assert config.resolve(smoke, "smoke") == smoke          # resolving twice scales once
 
 
 def test_load_reports_missing_file_and_non_mapping(tmp_path):

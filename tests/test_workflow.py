@@ -150,6 +150,7 @@ def test_killed_training_job_resumes_from_its_checkpoint(tmp_path):
 
     target = "results/runs/rbc_closed_form/n1/seed0/train.nc"
     killed = prepare(copy_repo(tmp_path / "killed"))
+    straight = prepare(copy_repo(tmp_path / "straight"))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(killed / "src")}
     proc = subprocess.Popen([*SNAKEMAKE, target, "--cores", "1", "--config", "preset=smoke"], cwd=killed,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -173,6 +174,5 @@ def test_killed_training_job_resumes_from_its_checkpoint(tmp_path):
     log = (killed / "results/logs/train/rbc_closed_form/n1/seed0.log").read_text()
     assert "resumed from" in log, log[-2000:]
 
-    straight = prepare(copy_repo(tmp_path / "straight"))
     snakemake(straight, target)
     xr.testing.assert_identical(open_without_timings(killed / target), open_without_timings(straight / target))

@@ -135,7 +135,11 @@ def _check_cross_fields(cfg: dict) -> None:
 
 
 def resolve(cfg: dict, preset: str | None = None) -> dict:
-    """Apply a preset: seeds, per-arm population sweeps and scaled budgets (a new dict)."""
+    """Apply a preset: seeds, per-arm population sweeps and scaled budgets (a new dict).
+
+    Idempotent: the applied preset is recorded with ``budget_scale`` 1 and its seeds and sweeps
+    already in place, so resolving a resolved config with the same preset changes nothing.
+    """
     validate(cfg)
     preset = preset or cfg["preset"]
     if preset not in cfg["presets"]:
@@ -148,6 +152,7 @@ def resolve(cfg: dict, preset: str | None = None) -> dict:
     for arm, spec in out["arms"].items():
         spec["n"] = list(p.get("n", {}).get(arm, spec["n"]))
         spec["budget"] = {k: max(1, math.ceil(v * p["budget_scale"])) for k, v in spec["budget"].items()}
+    out["presets"][preset] = {"budget_scale": 1.0}
     return out
 
 
