@@ -81,7 +81,8 @@ def load_policy(path: str | Path, which: str = "best") -> Policy:
         raise ValueError(f"'{path}' is not a marlbc policy file (format {FORMAT})")
     arch = payload["arch"]
     actor = Actor(arch["obs_dim"], payload["action_bounds"], arch["hidden"], arch["layers"],
-                  arch["log_std_min"], arch["log_std_max"], arch.get("activation", "relu"))
+                  arch["log_std_min"], arch["log_std_max"], arch.get("activation", "relu"),
+                  arch.get("state_std", True))
     actor.load_state_dict(payload["actor"])
     actor.eval()
     for p in actor.parameters():

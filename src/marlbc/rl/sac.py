@@ -17,6 +17,22 @@ one replay buffer of preallocated float32 tensors. The pieces, top to bottom:
                       actor updates, automatic entropy temperature, Polyak-averaged targets.
 
 Economics is float64; networks and buffer are float32. The discount is the household's beta.
+
+What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
+
+- ``entropy_space = "latent"`` (default): the entropy bonus is that of the latent Gaussian. The
+  textbook log-density of the squashed action adds -log(1 - tanh²u), which rewards actions in
+  the middle of [lo, hi]: with δ = 1 it biased ĉ and ℓ by 2-5% toward the middle. The latent
+  entropy does not depend on the mean, so only the exploration noise is tuned by alpha.
+- rewards are standardised with recent replay statistics, refitted every ``norm_every`` updates
+  (``reward_norm``); the critics' last layers, their targets and alpha are rescaled at each refit
+  so that the refit changes units, not the learned function (PopArt-style). Without it the
+  warm-up statistics of a random policy left Q at O(100) and learning slow.
+- every critic input is standardised the same way (``critic_norm``), the first layer absorbing
+  the change: state and action deviations of a few percent must move Q.
+- cosine learning rates (``lr_schedule``) and, optionally, a falling target entropy
+  (``target_entropy_final``): exploration noise in ĉ makes households save for precaution, so
+  the learned steady-state capital is too high unless the noise shrinks late.
 """
 
 from __future__ import annotations
@@ -53,8 +69,8 @@ class SACConfig:
     lr_actor: float = 3e-4           # Adam learning rate of the actor
     lr_critic: float = 1e-3          # Adam learning rate of the twin critics
     lr_alpha: float = 1e-3           # Adam learning rate of log(alpha)
-    lr_schedule: str = "constant"    # "constant" or "cosine" (every rate decays to lr_final of itself)
-    lr_final: float = 0.1            # fraction of each learning rate left at the end under "cosine"
+    lr_schedule: str = "cosine"      # "constant" or "cosine" (every rate decays to lr_final of itself)
+    lr_final: float = 0.05           # fraction of each learning rate left at the end under "cosine"
     tau: float = 0.005               # Polyak averaging rate of the target critics
     target_every: int = 1            # critic updates per target-network update
     actor_every: int = 2             # critic updates per actor (and temperature) update
@@ -66,23 +82,23 @@ class SACConfig:
     alpha: float = 0.2               # initial temperature (fixed when autotune is false)
     target_entropy: float = -1.0     # target entropy per action dimension, nats
     target_entropy_final: float | None = None  # if set, the target moves to this by the end (cosine, like the learning rates)
-    entropy_space: str = "action"    # log-density of the squashed action ("action", standard SAC) or of the latent Gaussian ("latent": no pull toward the middle of the bounds)
+    entropy_space: str = "latent"    # log-density of the squashed action ("action", standard SAC) or of the latent Gaussian ("latent": no pull toward the middle of the bounds)
+    state_std: bool = True           # the exploration std depends on the state (textbook SAC); false: one learned std per action, so the entropy bonus cannot make some states more valuable than others
     log_std_min: float = -5.0        # lower bound of the actor's log-std (latent units)
     log_std_max: float = 2.0         # upper bound of the actor's log-std (latent units)
-    mean_gradient: str = "sample"   # the actor's mean follows Q at sampled actions ("sample", standard SAC) or at the mean action, the deterministic policy ("mean"; the spread still follows the sampled actions)
     mean_bound: float = 3.0          # hinge: |pre-tanh mean| above this is penalised (tanh saturation)
     mean_penalty: float = 0.0        # weight of the hinge penalty (0: off)
-    critic_input: str = "action"     # critics see the squashed action in [-1, 1] ("action") or the latent u ("latent")
     # data
     buffer_size: int = 1_000_000     # replay capacity in household transitions
     learning_starts: int = 1000      # environment steps (of all envs at once) before the first update
     env_steps_per_update: float = 1.0  # batched environment steps per gradient update (may be < 1)
     episode_length: int = 200        # periods between resets of the training economies (0: never reset)
-    reward_scale: float = 1.0        # rewards are standardised with warm-up statistics, then multiplied by this
+    reward_scale: float = 1.0        # rewards are standardised (recent mean and std), then multiplied by this
     obs_norm: bool = False           # actor: standardise observations with warm-up statistics (frozen)
-    critic_norm: bool = True         # critics: standardise each input with recent replay statistics (function-preserving refits)
-    critic_norm_every: int = 1000    # updates between refits of the critics' input standardisation
-    critic_norm_window: int = 200_000  # most recent household transitions the standardisation is computed from
+    reward_norm: bool = True         # refit the reward standardisation every norm_every updates (critics rescaled to match)
+    critic_norm: bool = True         # standardise each critic input with recent replay statistics (function-preserving refits)
+    norm_every: int = 1000           # updates between refits of the reward and critic-input standardisations
+    norm_window: int = 200_000       # most recent household transitions the standardisations are computed from
     # evaluation and checkpoints
     eval_every: int = 1000           # updates between evaluations
     eval_envs: int = 0               # environments of the evaluation rollout (0: max(2, ceil(64/n)))
@@ -93,9 +109,7 @@ class SACConfig:
 
     _choices: typing.ClassVar[dict] = {"lr_schedule": ("constant", "cosine"),
                                        "activation": tuple(ACTIVATIONS),
-                                       "entropy_space": ("action", "latent"),
-                                       "critic_input": ("action", "latent"),
-                                       "mean_gradient": ("sample", "mean")}
+                                       "entropy_space": ("action", "latent")}
 
     @classmethod
     def from_dict(cls, d: dict | None, where: str = "sac") -> "SACConfig":
@@ -133,12 +147,12 @@ class SACConfig:
         positive = ("hidden", "layers", "batch_size", "lr_actor", "lr_critic", "lr_alpha", "tau",
                     "target_every", "actor_every", "n_step", "alpha", "buffer_size",
                     "env_steps_per_update", "reward_scale", "eval_every", "checkpoint_every",
-                    "ss_periods", "lr_final")
+                    "ss_periods", "lr_final", "norm_every", "norm_window")
         for key in positive:
             if not getattr(self, key) > 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: > 0")
-        for key in ("critic_warmup", "learning_starts", "critic_norm_every", "critic_norm_window", "episode_length", "grad_clip", "mean_penalty",
+        for key in ("critic_warmup", "learning_starts", "episode_length", "grad_clip", "mean_penalty",
                     "eval_envs", "eval_periods", "eval_seed"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
@@ -165,16 +179,20 @@ class Actor(nn.Module):
     ``mid + half * tanh(u)`` in economic units (float64, inside ``[lo, hi]``)."""
 
     def __init__(self, obs_dim: int, bounds: Tensor, hidden: int = 64, layers: int = 2,
-                 log_std_min: float = -5.0, log_std_max: float = 2.0, activation: str = "relu"):
+                 log_std_min: float = -5.0, log_std_max: float = 2.0, activation: str = "relu",
+                 state_std: bool = True):
         super().__init__()
         d = bounds.shape[0]
         self.obs_dim, self.act_dim = obs_dim, d
-        self.arch = dict(obs_dim=obs_dim, hidden=hidden, layers=layers,
-                         log_std_min=log_std_min, log_std_max=log_std_max, activation=activation)
+        self.arch = dict(obs_dim=obs_dim, hidden=hidden, layers=layers, log_std_min=log_std_min,
+                         log_std_max=log_std_max, activation=activation, state_std=state_std)
         self.act_fn = ACTIVATIONS[activation]
         sizes = [obs_dim] + [hidden] * layers
         self.body = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        self.head = nn.Linear(sizes[-1], 2 * d)
+        self.state_std = state_std
+        self.head = nn.Linear(sizes[-1], 2 * d if state_std else d)
+        if not state_std:                                   # one log-std per action, all states
+            self.log_std_param = nn.Parameter(torch.zeros(d))
         bounds = bounds.to(torch.float64)
         self.register_buffer("act_mid", (bounds[:, 0] + bounds[:, 1]) / 2)        # float64
         self.register_buffer("act_half", (bounds[:, 1] - bounds[:, 0]) / 2)       # float64
@@ -189,7 +207,11 @@ class Actor(nn.Module):
         x = (obs - self.obs_shift) * self.obs_scale
         for layer in self.body:
             x = self.act_fn(layer(x))
-        mean, log_std = self.head(x).chunk(2, dim=-1)
+        if self.state_std:
+            mean, log_std = self.head(x).chunk(2, dim=-1)
+        else:
+            mean = self.head(x)
+            log_std = self.log_std_param.expand_as(mean)
         log_std = torch.tanh(log_std)
         log_std = self.log_std_min + 0.5 * (self.log_std_max - self.log_std_min) * (log_std + 1)
         return mean, log_std
@@ -233,6 +255,12 @@ class TwinCritic(nn.Module):
         w.mul_(ratio)
         self.in_shift.copy_(shift)
         self.in_scale.copy_(scale)
+
+    @torch.no_grad()
+    def rescale_output(self, rho: float, offset: float) -> None:
+        """Q' = rho * (Q + offset), through the last layer."""
+        self.biases[-1].add_(offset).mul_(rho)
+        self.weights[-1].mul_(rho)
 
     def forward(self, x: Tensor, params: list[Tensor] | None = None) -> Tensor:
         """Q values (2, B) of inputs ``x`` (B, in). ``params`` (weights then biases) replaces the
@@ -323,16 +351,17 @@ class ReplayBuffer:
         next_obs = self.obs.view(T * M, -1)[s_next * M + j]
         return obs, act, rew, next_obs, disc
 
-    def recent(self, window: int, max_rows: int) -> tuple[Tensor, Tensor]:
-        """Observations and actions of the valid slots among the last ``window // M`` written
-        (at least one slot), every k-th row so that at most ``max_rows`` come back."""
+    def recent(self, window: int, max_rows: int) -> tuple[Tensor, Tensor, Tensor]:
+        """Observations, actions and rewards of the valid slots among the last ``window // M``
+        written (at least one slot), every k-th row so that at most ``max_rows`` come back."""
         slots = max(1, min(window // self.M, self.t, self.T))
         idx = torch.arange(self.t - slots, self.t) % self.T
         idx = idx[self.valid[idx]]
         obs = self.obs[idx].reshape(-1, self.obs_dim)
         act = self.act[idx].reshape(-1, self.act_dim)
+        rew = self.rew[idx].reshape(-1)
         step = max(1, obs.shape[0] // max_rows)
-        return obs[::step], act[::step]
+        return obs[::step], act[::step], rew[::step]
 
     def state_dict(self) -> dict:
         """The filled part only (slots in ring order) and the write counter."""
@@ -361,7 +390,7 @@ class SAC:
         self.act_dim = d
         torch.manual_seed(seed)                               # network initialisation
         self.actor = Actor(obs_dim, bounds, cfg.hidden, cfg.layers, cfg.log_std_min, cfg.log_std_max,
-                           cfg.activation)
+                           cfg.activation, cfg.state_std)
         self.critic = TwinCritic(obs_dim + d, cfg.hidden, cfg.layers, cfg.activation)
         self.critic_target = copy.deepcopy(self.critic)
         for p in self.critic_target.parameters():
@@ -369,10 +398,12 @@ class SAC:
         self.generator = torch.Generator().manual_seed(seed + 1_000_003)   # actions noise, sampling
         self.log_alpha = torch.tensor(math.log(cfg.alpha), requires_grad=True)
         self.target_entropy = cfg.target_entropy * d
-        self.opt_actor = torch.optim.Adam(self.actor.parameters(), lr=cfg.lr_actor, fused=True)
+        # actor and temperature: one optimiser, one backward pass (their losses share no parameters)
+        self.opt_actor = torch.optim.Adam([{"params": list(self.actor.parameters()), "lr": cfg.lr_actor},
+                                           {"params": [self.log_alpha], "lr": cfg.lr_alpha}], fused=True)
         self.opt_critic = torch.optim.Adam(self.critic.parameters(), lr=cfg.lr_critic, fused=True)
-        self.opt_alpha = torch.optim.Adam([self.log_alpha], lr=cfg.lr_alpha, fused=True)
-        self.base_lrs = [(o, o.param_groups[0]["lr"]) for o in (self.opt_actor, self.opt_critic, self.opt_alpha)]
+        # initial learning rates per (optimiser, group): load_state_dict replaces the group dicts
+        self.base_lrs = [[g["lr"] for g in o.param_groups] for o in (self.opt_actor, self.opt_critic)]
         # reward standardisation (set from warm-up data by `fit_normalisers`)
         self.reward_shift, self.reward_mult = 0.0, float(cfg.reward_scale)
         self.updates = 0                                       # gradient updates done
@@ -388,11 +419,11 @@ class SAC:
         u = mean + log_std.exp() * torch.randn(mean.shape, generator=self.generator)
         return u, self.actor.to_economic(u)
 
-    def _sample(self, obs: Tensor, detach_mean: bool = False) -> tuple[Tensor, Tensor, Tensor]:
+    def _sample(self, obs: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """Reparameterised latent sample, its log-density (entropy_space) and the latent mean."""
         mean, log_std = self.actor(obs)
         eps = torch.randn(mean.shape, generator=self.generator)
-        u = (mean.detach() if detach_mean else mean) + log_std.exp() * eps
+        u = mean + log_std.exp() * eps
         logp = (-0.5 * eps.square() - log_std).sum(-1) - 0.5 * LOG_2PI * self.act_dim
         if self.cfg.entropy_space == "action":
             # log |d a / d u| = log half + log(1 - tanh(u)^2), in a stable form
@@ -400,37 +431,46 @@ class SAC:
             logp = logp - (log_jac + torch.log(self.actor.act_half32)).sum(-1)
         return u, logp, mean
 
-    def critic_in(self, obs: Tensor, u: Tensor) -> Tensor:
-        a = torch.tanh(u) if self.cfg.critic_input == "action" else u
-        return torch.cat([obs, a], -1)
+    @staticmethod
+    def critic_in(obs: Tensor, u: Tensor) -> Tensor:
+        """Critic input: observations and the squashed action tanh(u) in [-1, 1]."""
+        return torch.cat([obs, torch.tanh(u)], -1)
 
     # -- normalisation ----------------------------------------------------------------------------
 
-    def fit_normalisers(self, buffer: ReplayBuffer) -> None:
-        """Reward (and optionally observation) standardisation from the warm-up data, then frozen."""
-        n = min(buffer.t, buffer.T)
-        valid = buffer.valid[:n]
-        r = buffer.rew[:n][valid].double()
-        std = r.std().item() if r.numel() > 1 else 1.0
-        self.reward_shift = r.mean().item()
-        self.reward_mult = self.cfg.reward_scale / max(std, 1e-8)
-        if self.cfg.obs_norm:
-            o = buffer.obs[:n].reshape(-1, buffer.obs_dim)
+    @torch.no_grad()
+    def fit_normalisers(self, buffer: ReplayBuffer, initial: bool = False) -> None:
+        """Standardisations from the most recent ``norm_window`` transitions of the buffer.
+
+        - rewards: ``(r - shift) * reward_scale / std``. Set from the warm-up data, then (with
+          ``reward_norm``) refitted; the critics, their targets and alpha are rescaled so that
+          nothing changes but the units: Q' = ρ (Q + (shift - shift') m / (1 - γ)), α' = ρ α, ρ = m'/m;
+        - critic inputs (``critic_norm``): ``(x - mean) / std`` per input; the first layer
+          absorbs the change (:meth:`TwinCritic.renormalise`);
+        - actor observations (``obs_norm``): from the warm-up data only, then frozen.
+        """
+        cfg = self.cfg
+        obs, u, r = buffer.recent(cfg.norm_window, max_rows=65_536)
+        if initial or cfg.reward_norm:
+            r = r.double()
+            std = r.std().item() if r.numel() > 1 else 1.0
+            shift, mult = r.mean().item(), cfg.reward_scale / max(std, 1e-8)
+            if not initial:
+                rho = mult / self.reward_mult
+                offset = (self.reward_shift - shift) * self.reward_mult / (1.0 - self.gamma)
+                self.critic.rescale_output(rho, offset)
+                self.critic_target.rescale_output(rho, offset)
+                self.log_alpha.add_(math.log(rho))
+            self.reward_shift, self.reward_mult = shift, mult
+        if initial and cfg.obs_norm:
+            o = buffer.obs[:min(buffer.t, buffer.T)].reshape(-1, buffer.obs_dim)
             shift, scale = _standardisation(o)
             self.actor.obs_shift.copy_(shift)
             self.actor.obs_scale.copy_(scale)
-        self.fit_critic_norm(buffer)
-
-    @torch.no_grad()
-    def fit_critic_norm(self, buffer: ReplayBuffer) -> None:
-        """Standardise the critics' inputs (observations, actions as the critics see them) with the
-        most recent ``critic_norm_window`` transitions; critics and targets keep their functions."""
-        if not self.cfg.critic_norm:
-            return
-        obs, u = buffer.recent(self.cfg.critic_norm_window, max_rows=65_536)
-        shift, scale = _standardisation(self.critic_in(self.norm_obs(obs), u))
-        self.critic.renormalise(shift, scale)
-        self.critic_target.renormalise(shift, scale)
+        if cfg.critic_norm:
+            shift, scale = _standardisation(self.critic_in(self.norm_obs(obs), u))
+            self.critic.renormalise(shift, scale)
+            self.critic_target.renormalise(shift, scale)
 
     def norm_obs(self, obs: Tensor) -> Tensor:
         if not self.cfg.obs_norm:
@@ -446,8 +486,9 @@ class SAC:
         w = 0.5 * (1 + math.cos(math.pi * min(max(frac, 0.0), 1.0)))      # 1 → 0
         if cfg.lr_schedule == "cosine":
             f = cfg.lr_final + (1 - cfg.lr_final) * w
-            for opt, lr in self.base_lrs:
-                opt.param_groups[0]["lr"] = lr * f
+            for opt, lrs in zip((self.opt_actor, self.opt_critic), self.base_lrs):
+                for group, lr in zip(opt.param_groups, lrs):
+                    group["lr"] = lr * f
         if cfg.target_entropy_final is not None:
             per_dim = cfg.target_entropy_final + (cfg.target_entropy - cfg.target_entropy_final) * w
             self.target_entropy = per_dim * self.act_dim
@@ -466,13 +507,8 @@ class SAC:
         alpha = self.log_alpha.detach().exp()
         frozen = [p.detach() for p in self._critic_params]
         obs_n = self.norm_obs(obs)
-        if self.cfg.mean_gradient == "sample":        # standard SAC: everything through the sample
-            u, logp, mean = self._sample(obs)
-            q = self.critic(self.critic_in(obs_n, u), frozen).amin(0)
-        else:                                          # the mean climbs Q at the mean action
-            u, logp, mean = self._sample(obs, detach_mean=True)
-            x = self.critic_in(torch.cat([obs_n, obs_n]), torch.cat([u, mean]))
-            q = self.critic(x, frozen).amin(0).view(2, -1).sum(0)
+        u, logp, mean = self._sample(obs)
+        q = self.critic(self.critic_in(obs_n, u), frozen).amin(0)
         loss = (alpha * logp - q).mean()
         if self.cfg.mean_penalty > 0:
             loss = loss + self.cfg.mean_penalty * torch.relu(mean.abs() - self.cfg.mean_bound).square().sum(-1).mean()
@@ -491,18 +527,16 @@ class SAC:
         out = {"qf_loss": qf_loss.detach()}
         if self.updates >= cfg.critic_warmup and self.updates % cfg.actor_every == 0:
             actor_loss, logp = self.actor_loss(obs)
+            loss = actor_loss
+            if cfg.autotune:
+                loss = loss - (self.log_alpha * (logp + self.target_entropy)).mean()   # temperature loss
             self.opt_actor.zero_grad(set_to_none=True)
-            actor_loss.backward()
+            loss.backward()
             if cfg.grad_clip > 0:
                 nn.utils.clip_grad_norm_(self.actor.parameters(), cfg.grad_clip)
             self.opt_actor.step()
             out["actor_loss"] = actor_loss.detach()
             out["entropy"] = -logp.mean()
-            if cfg.autotune:
-                alpha_loss = -(self.log_alpha * (logp + self.target_entropy)).mean()
-                self.opt_alpha.zero_grad(set_to_none=True)
-                alpha_loss.backward()
-                self.opt_alpha.step()
         if self.updates % cfg.target_every == 0:
             with torch.no_grad():
                 torch._foreach_lerp_(self._target_params, self._critic_params, cfg.tau)
@@ -515,7 +549,7 @@ class SAC:
         return {"actor": self.actor.state_dict(), "critic": self.critic.state_dict(),
                 "critic_target": self.critic_target.state_dict(), "log_alpha": self.log_alpha.detach().clone(),
                 "opt_actor": self.opt_actor.state_dict(), "opt_critic": self.opt_critic.state_dict(),
-                "opt_alpha": self.opt_alpha.state_dict(), "generator": self.generator.get_state(),
+                "generator": self.generator.get_state(),
                 "reward_shift": self.reward_shift, "reward_mult": self.reward_mult, "updates": self.updates,
                 "target_entropy": self.target_entropy}
 
@@ -527,7 +561,6 @@ class SAC:
             self.log_alpha.copy_(sd["log_alpha"])
         self.opt_actor.load_state_dict(sd["opt_actor"])
         self.opt_critic.load_state_dict(sd["opt_critic"])
-        self.opt_alpha.load_state_dict(sd["opt_alpha"])
         self.generator.set_state(sd["generator"])
         self.reward_shift, self.reward_mult = sd["reward_shift"], sd["reward_mult"]
         self.updates = sd["updates"]

@@ -323,7 +323,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
         t0 = time.perf_counter()
         for _ in range(max(sc.learning_starts, sc.n_step + 2)):
             obs = env_step(obs)
-        agent.fit_normalisers(buffer)
+        agent.fit_normalisers(buffer, initial=True)
         st["wall_s"] += time.perf_counter() - t0
         zero = {"qf_loss": 0.0, "actor_loss": 0.0, "entropy": 0.0}
         evaluate_and_log(0, zero, {k: 0 for k in zero}, time.perf_counter() - t0, st["env_steps"], 0)
@@ -339,20 +339,22 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     counts = {k: 0 for k in sums}
     t_mark, steps_mark, upd_mark = time.perf_counter(), st["env_steps"], st["update"]
     t_wall = time.perf_counter()
+    last_ckpt = resumed_from
     try:
         for u in range(st["update"], budget):
             for _ in range(math.floor((u + 1) * rate) - math.floor(u * rate)):
                 obs = env_step(obs)
             agent.set_progress(u / budget)
-            if sc.critic_norm and u > 0 and u % sc.critic_norm_every == 0:
-                agent.fit_critic_norm(buffer)
+            if u > 0 and u % sc.norm_every == 0:
+                agent.fit_normalisers(buffer)
             losses = agent.update(buffer)
             for k, v in losses.items():
                 x = v.item()
                 if not math.isfinite(x):
+                    last = last_ckpt if last_ckpt is not None else "none written yet"
                     raise TrainingDiverged(
                         f"{k} = {x} at update {u + 1} of {label}; training stopped. The last good "
-                        f"checkpoint (update {_last_checkpoint(ckpt_path)}) in '{out_dir}' is intact")
+                        f"checkpoint (update {last}) in '{out_dir}' is intact")
                 sums[k] += x
                 counts[k] += 1
             st["update"] = u + 1
@@ -368,12 +370,13 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
                 counts = {k: 0 for k in sums}
                 t_mark, steps_mark, upd_mark = time.perf_counter(), st["env_steps"], st["update"]
             if st["update"] % sc.checkpoint_every == 0 or st["update"] == budget:
-                save_checkpoint(obs)
                 write_outputs(obs)
+                save_checkpoint(obs)
+                last_ckpt = st["update"]
     finally:
         bar.close()
-    if st["update"] == budget and (out_dir / POLICY_FILE).exists() is False:
-        write_outputs(obs)                   # a run resumed from its final checkpoint
+    if resumed_from == budget:
+        write_outputs(obs)                   # a finished run started again: outputs rewritten
 
     best = st["best"]
     return {"arm": arm, "n": n, "seed": seed, "preset": rcfg["preset"], "out_dir": str(out_dir),
@@ -382,12 +385,3 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
             "wall_s": st["wall_s"], "resumed_from": resumed_from, "best_update": best["update"],
             "best": best["eval"], "last": {k: log[k][-1] for k in EVAL_KEYS},
             "config_hash": ident["config_hash"]}
-
-
-def _last_checkpoint(path: Path) -> int | str:
-    if not path.exists():
-        return "none written yet"
-    try:
-        return torch.load(path, map_location="cpu", weights_only=False)["state"]["update"]
-    except Exception:                          # noqa: BLE001 - only for the message
-        return "unreadable"

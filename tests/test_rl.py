@@ -1,0 +1,270 @@
+"""SAC: configuration, replay buffer, training loop, checkpoints, resume, divergence, policy files."""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+
+import pytest
+import torch
+import xarray as xr
+
+from marlbc import config
+from marlbc.config import ConfigError
+from marlbc.rl import load_policy
+from marlbc.rl.sac import SAC, ReplayBuffer, SACConfig, TwinCritic
+from marlbc.rl.train import CHECKPOINT_FILE, TrainingDiverged, train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# small and fast: tiny networks, short evaluations, few warm-up steps
+TINY = {"hidden": 32, "batch_size": 64, "learning_starts": 50, "eval_every": 100, "eval_periods": 40,
+        "ss_periods": 50, "checkpoint_every": 100, "buffer_size": 20_000, "norm_every": 100}
+
+
+@pytest.fixture(scope="module")
+def base_cfg() -> dict:
+    return config.load(ROOT / "config.yaml")
+
+
+def make_cfg(base: dict, arm: str, updates: int, **sac) -> dict:
+    cfg = copy.deepcopy(base)
+    cfg["arms"][arm]["budget"]["updates"] = updates
+    cfg["arms"][arm]["sac"] = {**TINY, **sac}
+    return cfg
+
+
+def checkpoint_tensors(path: Path) -> dict:
+    """Every tensor of a checkpoint except wall-clock figures, flattened by key path."""
+    ck = torch.load(path, weights_only=False)
+    out = {}
+
+    def walk(prefix, x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k not in ("wall_s", "transitions_per_s", "updates_per_s"):
+                    walk(f"{prefix}/{k}", v)
+        elif isinstance(x, (list, tuple)):
+            for i, v in enumerate(x):
+                walk(f"{prefix}/{i}", v)
+        else:
+            out[prefix] = x
+    walk("", ck)
+    return out
+
+
+def assert_same_checkpoints(a: Path, b: Path) -> None:
+    ta, tb = checkpoint_tensors(a), checkpoint_tensors(b)
+    assert ta.keys() == tb.keys()
+    for k in ta:
+        x, y = ta[k], tb[k]
+        if isinstance(x, torch.Tensor):
+            assert torch.equal(x, y), k
+        elif isinstance(x, float) and math.isnan(x):
+            assert math.isnan(y), k
+        else:
+            assert x == y, k
+
+
+# -- configuration ------------------------------------------------------------------------------
+
+def test_unknown_sac_key_is_a_clear_error():
+    with pytest.raises(ConfigError, match=r"unknown SAC config key 'arms\.rbc\.sac\.learning_rate'.*allowed fields:.*lr_actor"):
+        SACConfig.from_dict({"learning_rate": 1e-3}, where="arms.rbc.sac")
+
+
+@pytest.mark.parametrize("bad, msg", [({"hidden": 1.5}, "wrong type; expected int"),
+                                      ({"autotune": 1}, "wrong type; expected bool"),
+                                      ({"entropy_space": "pre"}, "allowed values: action, latent"),
+                                      ({"tau": 0.0}, "out of range"),
+                                      ({"lr_actor": -1e-3}, "out of range")])
+def test_bad_sac_values_are_clear_errors(bad, msg):
+    with pytest.raises(ConfigError, match=msg):
+        SACConfig.from_dict(bad)
+
+
+def test_train_rejects_unknown_key_from_config(base_cfg, tmp_path):
+    cfg = make_cfg(base_cfg, "rbc", 10, gamma=0.9)
+    with pytest.raises(ConfigError, match=r"'arms\.rbc\.sac\.gamma'"):
+        train(cfg, "rbc", 1, 0, tmp_path, progress=False)
+
+
+def test_config_yaml_sac_blocks_are_valid(base_cfg):
+    for arm, spec in base_cfg["arms"].items():
+        SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")
+
+
+# -- pieces --------------------------------------------------------------------------------------
+
+def test_replay_n_step_returns_stop_at_episode_ends():
+    buf = ReplayBuffer(capacity=100, M=1, obs_dim=1, act_dim=1)
+    for t in range(5):                              # episode 1: obs t, reward t+1
+        buf.add(torch.tensor([[float(t)]]), torch.zeros(1, 1), torch.tensor([t + 1.0]))
+    buf.add(torch.tensor([[5.0]]))                  # its last observation, no action
+    for t in range(6, 12):
+        buf.add(torch.tensor([[float(t)]]), torch.zeros(1, 1), torch.tensor([t + 1.0]))
+    g = torch.Generator().manual_seed(0)
+    obs, _, rew, nxt, disc = buf.sample(512, 3, 0.5, g)
+    for o, r, x, d in zip(obs[:, 0].tolist(), rew.tolist(), nxt[:, 0].tolist(), disc.tolist()):
+        o = int(o)
+        assert o != 5                               # the terminal slot is never a start
+        m = min(3, 5 - o) if o < 5 else 3           # stops at the episode end
+        assert x == o + m and d == 0.5**m
+        assert r == pytest.approx(sum(0.5**j * (o + j + 1) for j in range(m)))
+
+
+def test_critic_renormalisation_keeps_the_function():
+    torch.manual_seed(0)
+    critic = TwinCritic(6)
+    x = torch.randn(32, 6) * 3 + 1
+    before = critic(x)
+    critic.renormalise(torch.randn(6), torch.rand(6) + 0.1)
+    torch.testing.assert_close(critic(x), before, atol=1e-5, rtol=1e-5)
+
+
+def test_reward_refit_only_changes_units():
+    """Refitting the reward standardisation rescales Q, its target and alpha consistently:
+    the critic's TD error in the new units is rho times the old one."""
+    bounds = torch.tensor([[0.001, 0.999], [0.01, 0.99]], dtype=torch.float64)
+    agent = SAC(3, bounds, SACConfig(hidden=16, norm_window=1_000_000), 0.9, 0)
+    buf = ReplayBuffer(10_000, 4, 3, 2)
+    g = torch.Generator().manual_seed(1)
+    for t in range(200):
+        buf.add(torch.randn(4, 3, generator=g), torch.randn(4, 2, generator=g), torch.randn(4, generator=g) - 3)
+    agent.fit_normalisers(buf, initial=True)
+    batch = buf.sample(64, 1, agent.gamma, torch.Generator().manual_seed(2))
+    state = agent.generator.get_state()
+    before = agent.critic_loss(*batch).item()
+    m0 = agent.reward_mult
+    for t in range(200):                          # rewards shift and spread out
+        buf.add(torch.randn(4, 3, generator=g), torch.randn(4, 2, generator=g), 5 * torch.randn(4, generator=g) + 2)
+    buf_old_rewards = buf.rew.clone()
+    agent.fit_normalisers(buf)
+    rho = agent.reward_mult / m0
+    assert rho != pytest.approx(1.0)
+    agent.generator.set_state(state)
+    after = agent.critic_loss(*batch).item()
+    assert torch.equal(buf.rew, buf_old_rewards)
+    assert after == pytest.approx(rho**2 * before, rel=1e-4)
+
+
+def test_actions_stay_inside_bounds_and_are_float64():
+    bounds = torch.tensor([[0.001, 0.999], [0.01, 1.5]], dtype=torch.float64)
+    agent = SAC(5, bounds, SACConfig(hidden=16), 0.99, 0)
+    u, a = agent.act(torch.randn(1000, 5) * 100)
+    assert a.dtype == torch.float64
+    assert (a >= bounds[:, 0]).all() and (a <= bounds[:, 1]).all()
+    a = agent.actor.to_economic(torch.tensor([[50.0, -50.0], [-50.0, 50.0]]))
+    assert (a >= bounds[:, 0]).all() and (a <= bounds[:, 1]).all()
+
+
+# -- training ------------------------------------------------------------------------------------
+
+def test_short_run_improves_evaluation_return(base_cfg, tmp_path):
+    cfg = make_cfg(base_cfg, "rbc_closed_form", 2000, hidden=64, batch_size=256, eval_every=500,
+                   learning_starts=500, norm_every=1000, eval_periods=0, lr_schedule="constant")
+    summary = train(cfg, "rbc_closed_form", 1, 0, tmp_path, progress=False)
+    ds = xr.open_dataset(tmp_path / "train.nc")
+    ret = ds["eval_return"].values
+    assert ds["update"].values.tolist() == [0, 500, 1000, 1500, 2000]
+    assert ret[-1] > ret[0] + 1.0
+    assert summary["best"]["eval_return"] == ret.max()
+    # the closed form is 1 - αβ = 0.658; a short run is already near it
+    assert abs(summary["best"]["chat_mean"] - 0.658) < 0.05
+    for name in ("eval_return", "chat_mean", "ell_mean", "K_mean", "alpha", "qf_loss", "transitions_per_s"):
+        assert "units" in ds[name].attrs and "description" in ds[name].attrs
+    assert ds.attrs["arm"] == "rbc_closed_form" and int(ds.attrs["n"]) == 1 and ds.attrs["preset"] == "full"
+    ds.close()
+
+
+def test_policy_file_loads_and_acts(base_cfg, tmp_path):
+    cfg = make_cfg(base_cfg, "baseline", 200)
+    train(cfg, "baseline", 3, 7, tmp_path, progress=False)
+    pol = load_policy(tmp_path)
+    assert pol.arm == "baseline" and pol.n == 3 and pol.seed == 7 and pol.obs_dim == 5
+    assert pol.action_names == ("chat", "ell") and len(pol.config_hash) == 12
+    obs = torch.randn(4, 3, 5, dtype=torch.float64)
+    a = pol(obs)
+    assert a.shape == (4, 3, 2) and a.dtype == torch.float64
+    assert (a >= pol.action_bounds[:, 0]).all() and (a <= pol.action_bounds[:, 1]).all()
+    assert torch.equal(pol(obs), a)                            # deterministic
+    last = load_policy(tmp_path, which="last")
+    assert last.update == 200
+    with pytest.raises(ValueError, match="features"):
+        pol(torch.zeros(2, 4))
+
+
+def test_same_seed_gives_bit_identical_checkpoints(base_cfg, tmp_path):
+    cfg = make_cfg(base_cfg, "rbc", 300)
+    train(cfg, "rbc", 1, 3, tmp_path / "a", progress=False)
+    train(cfg, "rbc", 1, 3, tmp_path / "b", progress=False)
+    assert (tmp_path / "a" / "policy.pt").read_bytes() == (tmp_path / "b" / "policy.pt").read_bytes()
+    assert (tmp_path / "a" / "policy_last.pt").read_bytes() == (tmp_path / "b" / "policy_last.pt").read_bytes()
+    assert_same_checkpoints(tmp_path / "a" / CHECKPOINT_FILE, tmp_path / "b" / CHECKPOINT_FILE)
+    train(cfg, "rbc", 1, 4, tmp_path / "c", progress=False)      # another seed differs
+    assert (tmp_path / "a" / "policy_last.pt").read_bytes() != (tmp_path / "c" / "policy_last.pt").read_bytes()
+
+
+class Killed(Exception):
+    pass
+
+
+def test_killed_run_resumes_to_the_same_end(base_cfg, tmp_path, monkeypatch):
+    cfg = make_cfg(base_cfg, "rbc", 500, n_step=3, lr_schedule="cosine", episode_length=60)
+    train(cfg, "rbc", 1, 1, tmp_path / "whole", progress=False)
+
+    original = SAC.update
+
+    def dying(self, buffer):                     # killed after the checkpoint at update 300
+        if self.updates == 345:
+            raise Killed
+        return original(self, buffer)
+
+    monkeypatch.setattr(SAC, "update", dying)
+    with pytest.raises(Killed):
+        train(cfg, "rbc", 1, 1, tmp_path / "split", progress=False)
+    ck = torch.load(tmp_path / "split" / CHECKPOINT_FILE, weights_only=False)
+    assert ck["state"]["update"] == 300
+    monkeypatch.setattr(SAC, "update", original)
+    summary = train(cfg, "rbc", 1, 1, tmp_path / "split", progress=False)      # the same command
+    assert summary["resumed_from"] == 300 and summary["updates"] == 500
+    assert_same_checkpoints(tmp_path / "whole" / CHECKPOINT_FILE, tmp_path / "split" / CHECKPOINT_FILE)
+    assert (tmp_path / "whole" / "policy.pt").read_bytes() == (tmp_path / "split" / "policy.pt").read_bytes()
+    a = xr.open_dataset(tmp_path / "whole" / "train.nc")
+    b = xr.open_dataset(tmp_path / "split" / "train.nc")
+    xr.testing.assert_identical(a["eval_return"], b["eval_return"])
+    a.close(), b.close()
+
+
+def test_resume_refuses_a_different_run(base_cfg, tmp_path):
+    cfg = make_cfg(base_cfg, "rbc", 100)
+    train(cfg, "rbc", 1, 0, tmp_path, progress=False)
+    with pytest.raises(RuntimeError, match="belongs to another run"):
+        train(cfg, "rbc", 1, 1, tmp_path, progress=False)
+
+
+def test_nan_loss_stops_training_and_keeps_the_checkpoint(base_cfg, tmp_path, monkeypatch):
+    cfg = make_cfg(base_cfg, "rbc", 400)
+    original = SAC.critic_loss
+
+    def poisoned(self, *args):
+        loss = original(self, *args)
+        return loss * math.nan if self.updates == 250 else loss
+
+    monkeypatch.setattr(SAC, "critic_loss", poisoned)
+    with pytest.raises(TrainingDiverged, match=r"qf_loss = nan at update 251 .*checkpoint \(update 200\)"):
+        train(cfg, "rbc", 1, 0, tmp_path, progress=False)
+    ck = torch.load(tmp_path / CHECKPOINT_FILE, weights_only=False)
+    assert ck["state"]["update"] == 200
+    assert all(torch.isfinite(v).all() for v in ck["agent"]["actor"].values())
+    assert load_policy(tmp_path).update <= 200
+
+
+def test_ks_arm_trains(base_cfg, tmp_path):
+    pytest.importorskip("marlbc.benchmarks.ks")
+    cfg = make_cfg(base_cfg, "ks", 100)
+    summary = train(cfg, "ks", 10, 0, tmp_path, progress=False)
+    pol = load_policy(tmp_path)
+    assert pol.action_names == ("chat",) and pol.obs_dim == 4
+    assert math.isfinite(summary["best"]["eval_return"]) and math.isnan(summary["best"]["ell_mean"])
