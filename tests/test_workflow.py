@@ -72,10 +72,14 @@ def test_every_output_has_its_variables_and_dims(smoke_run):
     runs = sorted((r / "runs").glob("*/n*/seed*"))
     assert {p.parts[-3] for p in runs} == {"rbc_closed_form", "rbc", "baseline", "heterogeneous", "ks"}
     for run in runs:
-        open_checked(run / "train.nc", ["eval_return", "chat_mean"], ["update"])
+        tr = open_checked(run / "train.nc", ["eval_return", "chat_mean"], ["update"])
         ev = open_checked(run / "eval.nc", ["mean_K", "eval_return", "k_final"])
-        for attr in ("marlbc_version", "git_commit", "config_hash", "seed", "arm", "n"):
-            assert attr in ev.attrs, (run, attr)
+        for ds in (tr, ev):
+            for attr in ("marlbc_version", "git_commit", "config_hash", "seed", "arm", "n"):
+                assert attr in ds.attrs, (run, attr)
+    for bench in (r / "benchmarks").glob("*.nc"):
+        attrs = xr.open_dataset(bench).attrs
+        assert {"marlbc_version", "git_commit", "config_hash", "seed"} <= set(attrs), bench
     ds = open_checked(r / "marlbc.nc", dims=["arm", "n", "seed"])
     assert set(ds["arm"].values) == {"rbc_closed_form", "rbc", "baseline", "heterogeneous", "ks"}
     for claim in ("C1", "C2", "C3", "C4", "C5", "C6"):

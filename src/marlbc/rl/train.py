@@ -18,7 +18,6 @@ Outputs in ``out_dir``: ``policy.pt``, ``policy_last.pt``, ``train.nc``, ``check
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ import xarray as xr
 
 from .. import config as _config
 from ..economy import RBCEconomy, make_economy
+from ..evaluation.io import write_netcdf
 from .policy import LAST_POLICY_FILE, POLICY_FILE, policy_payload, save_atomic
 from .sac import SAC, ReplayBuffer, SACConfig
 
@@ -173,10 +173,9 @@ def _write_log(path: Path, log: dict[str, list], attrs: dict) -> None:
                                   attrs={"units": units, "description": desc})
     ds = xr.Dataset(data, coords={"update": xr.DataArray(upd, dims="update",
                                                           attrs={"description": "gradient updates done"})})
-    ds.attrs.update({k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in attrs.items()})
-    tmp = path.with_name(f".{path.name}.tmp")
-    ds.to_netcdf(tmp)
-    os.replace(tmp, path)
+    # atomic, with the provenance of every output (package version, git commit); the run's own
+    # identity hash stays its config_hash
+    write_netcdf(ds, path, **{k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in attrs.items()})
 
 
 class _Progress:
