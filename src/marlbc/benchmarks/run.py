@@ -66,6 +66,8 @@ def run(which: str, cfg: dict, out: str | Path | None = None, n: int | None = No
         ds.attrs["wall_seconds"] = seconds
         # rbc and ks simulate with seed 0 (ergodic sets, moments, the z path); game and the
         # closed form draw no random numbers
-        write_netcdf(ds, out, cfg, seed=0 if which in ("rbc", "ks") else None,
-                     **({} if which in ("rbc", "ks") else {"seed": "none (deterministic)"}))
+        stochastic = which in ("rbc", "ks")
+        if not stochastic:
+            ds.attrs["seed"] = "none (deterministic)"
+        write_netcdf(ds, out, cfg, seed=0 if stochastic else None)
     return summary

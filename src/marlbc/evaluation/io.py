@@ -109,7 +109,7 @@ def _umask() -> int:
     return mask
 
 
-def _atomic(path: str | os.PathLike, write, suffix: str) -> Path:
+def atomic_write(path: str | os.PathLike, write, suffix: str) -> Path:
     """Call ``write(tmp_path)`` on a temporary file beside ``path``, then move it into place.
     On any exception the temporary file is removed and ``path`` is left untouched."""
     path = Path(path)
@@ -134,7 +134,7 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     def write(tmp):
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
-    return _atomic(path, write, ".tmp")
+    return atomic_write(path, write, ".tmp")
 
 
 def jsonable(obj: Any) -> Any:
@@ -179,7 +179,7 @@ def write_netcdf(ds: xr.Dataset, path: str | os.PathLike, cfg: dict | None = Non
         for name, var in ds.data_vars.items():
             if var.dtype.kind in "iufb" and var.ndim > 0:
                 encoding[name] = {"zlib": True, "complevel": complevel}
-    return _atomic(path, lambda tmp: ds.to_netcdf(tmp, encoding=encoding, engine="netcdf4"), ".nc.tmp")
+    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, encoding=encoding, engine="netcdf4"), ".nc.tmp")
 
 
 # --------------------------------------------------------------------------------------------

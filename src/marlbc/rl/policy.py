@@ -8,13 +8,15 @@ The policy used for evaluation is deterministic: ``a = mid + half * tanh(mean(ob
 
 from __future__ import annotations
 
-import os
+import io
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from torch import Tensor
 
+from ..evaluation.io import atomic_write
 from .sac import Actor
 
 FORMAT = "marlbc-policy/1"
@@ -30,11 +32,12 @@ def policy_payload(actor: Actor, actor_state: dict, action_names: tuple[str, ...
 
 
 def save_atomic(obj, path: str | Path) -> None:
-    """``torch.save`` to a temporary file in the same folder, then ``os.replace`` (atomic)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    """``torch.save`` atomically (temporary file in the same folder, then ``os.replace``).
+    Serialised in memory first: torch records the file name in the archive, and the temporary
+    name is random, so saving to it directly would break byte-identical checkpoints."""
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(buf.getvalue()), ".pt.tmp")
 
 
 @dataclass
