@@ -180,3 +180,11 @@ def test_killed_training_job_resumes_from_its_checkpoint(tmp_path):
 
     snakemake(straight, target)
     xr.testing.assert_identical(open_without_timings(killed / target), open_without_timings(straight / target))
+
+
+def test_report_renders_figures_and_claims(smoke_run, tmp_path):
+    """`snakemake --report` (the `reports` extra) builds one page with the figures and tables."""
+    pytest.importorskip("snakemake_interface_report_plugins")
+    report = tmp_path / "report.html"
+    snakemake(smoke_run, "--report", str(report))
+    assert report.stat().st_size > 100_000

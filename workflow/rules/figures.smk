@@ -20,7 +20,7 @@ rule figure:
         module="src/marlbc/figures/{name}.py",
         data=lambda wc: FIGURE_INPUTS[wc.name](),
     output:
-        pdf=report("figures/{name}.pdf", category="Figures", caption="../report/{name}.rst"),
+        pdf=report("figures/{name}.pdf", category="Figures", caption="../report/figure.rst"),
         png="figures/{name}.png",
     wildcard_constraints:
         name="|".join(FIGURE_INPUTS),
