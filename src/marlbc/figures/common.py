@@ -347,3 +347,10 @@ def save(fig, pdf: str | os.PathLike, png: str | os.PathLike, dpi: int = 150) ->
                 os.unlink(tmp)
         plt.close(fig)
     return pdf, png
+
+
+def n_axis(ax, ns) -> None:
+    """Tick a (log) axis of household counts at exactly the n that were run, labelled plainly."""
+    if len(ns):
+        ax.set_xticks(ns, [str(n) for n in ns])
+    ax.minorticks_off()

@@ -107,8 +107,7 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
     ax_s.plot([], [], "s", color="0.3", mfc="none", label="learned b_bad")
     ax_s.set(xscale="log", xlabel="households n", ylabel="slope b_z of log K' = a_z + b_z log K",
              title=f"law-of-motion slopes (grey: KS ± {tol_b:g}, the C2 tolerance)")
-    ax_s.set_xticks(ns, [str(n) for n in ns])
-    ax_s.minorticks_off()
+    common.n_axis(ax_s, ns)
     ax_s.legend(loc="best")
 
     mk = float(bench["mean_K"])
@@ -120,8 +119,7 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
     ax_m.axhspan(-tol_K * 100, tol_K * 100, color="0.5", alpha=0.12, label=f"C2 tolerance ±{tol_K:.0%}")
     ax_m.set(xscale="log", xlabel="households n", ylabel="mean K / KS mean K − 1 (%)",
              title="mean capital per head against the KS solution (— mean over seeds)")
-    ax_m.set_xticks(ns, [str(n) for n in ns])
-    ax_m.minorticks_off()
+    common.n_axis(ax_m, ns)
     ax_m.legend(loc="best")
 
     cap = common.caption(

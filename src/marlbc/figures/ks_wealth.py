@@ -94,8 +94,7 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
     ax_g.axhspan(b_gini - tol, b_gini + tol, color="0.5", alpha=0.15, label=f"C2 tolerance ±{tol:g}")
     ax_g.set(xscale="log", xlabel="households n", ylabel="wealth Gini (mean over the window)",
              title="Gini against n (a marker per seed)")
-    ax_g.set_xticks(ns, [str(n) for n in ns])
-    ax_g.minorticks_off()
+    common.n_axis(ax_g, ns)
     ax_g.legend(loc="best")
 
     cap = common.caption(

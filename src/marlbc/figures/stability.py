@@ -48,9 +48,7 @@ def _by_n_panel(ax, groups, cols, values, thr, ylabel, title, spread_label=True)
         ax.annotate(txt, (n, max(fin) if fin else 0.0), textcoords="offset points", xytext=(0, 7),
                     ha="center", fontsize=6.5, color="tab:red" if (np.isfinite(s) and s > thr) else "0.2")
     ax.set(xscale="log", xlabel="households n", ylabel=ylabel, title=title)
-    if ns:
-        ax.set_xticks(ns, [str(n) for n in ns])
-    ax.minorticks_off()
+    common.n_axis(ax, ns)
     ax.margins(x=0.15, y=0.15)
 
 
