@@ -97,3 +97,24 @@ def test_random_valid_actions_never_nan_or_negative(cfg, seed, lo, width):
         for t in (obs, reward, info["k_next"]):
             assert torch.isfinite(t).all()
         assert (info["k_next"] >= 0).all()
+
+
+def test_euler_residual_uses_the_return_on_own_capital(cfg):
+    """β R_i' c/c' − 1 with R_i = ∂a_i/∂k_i (autograd over k, own effect on K included)."""
+    eco = make_economy(cfg, "ks", 10, n_envs=1, seed=4)
+    p = eco.p
+    _, _, infos = run(eco, 3, chat=0.2)
+    info = infos[-1]
+    z = info["z"]
+
+    def budget(k):
+        K = k.mean(-1, keepdim=True)
+        KL = K / info["L"]
+        r, w = p.alpha * z * KL ** (p.alpha - 1), (1 - p.alpha) * z * KL**p.alpha
+        return ((1 - p.delta + r) * k + w * p.l_bar * info["employed"]).reshape(-1)
+    R = torch.diagonal(torch.autograd.functional.jacobian(budget, info["k"]).reshape(10, 10))
+    ones = {"c": torch.ones_like(info["c"])}
+    euler, labour = eco.euler_residuals(ones, {**info, "c": torch.ones_like(info["c"])})
+    assert labour is None
+    assert_allclose(((euler + 1) / p.beta).reshape(-1).numpy(), R.numpy(), rtol=1e-12)
+    assert not torch.allclose(R, 1 - p.delta + info["r"].reshape(-1))    # own effects matter at n = 10

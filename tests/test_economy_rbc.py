@@ -141,3 +141,46 @@ def test_random_valid_actions_keep_capital_positive_and_finite(cfg, seed, arm, l
         for t in (obs, reward, info["k_next"], info["c"]):
             assert torch.isfinite(t).all()
         assert (info["k_next"] > 0).all()
+
+
+@pytest.mark.parametrize("aggregation", ["marginal", "effective"])
+@pytest.mark.parametrize("arm, n", [("heterogeneous", 9), ("rbc", 1)])
+def test_own_margins_are_the_diagonal_of_the_budget_jacobian(cfg, arm, n, aggregation):
+    """R_i = ∂a_i/∂k_i and W_i = ∂a_i/∂ℓ_i with the household's own price effects (autograd)."""
+    import dataclasses
+
+    from marlbc.economy.rbc import own_margins
+
+    p = dataclasses.replace(make_params(cfg, arm, n), aggregation=aggregation)
+    gen = torch.Generator().manual_seed(3)
+    k = 20 + 10 * torch.rand(1, n, generator=gen, dtype=DT)
+    ell = 0.5 + 0.4 * torch.rand(1, n, generator=gen, dtype=DT)
+    A = torch.exp(0.05 * torch.randn(1, 1, generator=gen, dtype=DT))
+
+    def budget(k, ell):
+        r, w, _ = factor_prices(p, A, k, ell)
+        return (1 - p.delta + r) * k + w * ell
+    dk, dl = torch.autograd.functional.jacobian(lambda k, ell: budget(k, ell).reshape(-1), (k, ell))
+    r, w, _ = factor_prices(p, A, k, ell)
+    R, W = own_margins(p, {"k": k, "ell": ell, "r": r, "w": w})
+    assert_allclose(R.reshape(-1).numpy(), torch.diagonal(dk.reshape(n, n)).numpy(), rtol=1e-12)
+    assert_allclose(W.reshape(-1).numpy(), torch.diagonal(dl.reshape(n, n)).numpy(), rtol=1e-12)
+    if n == 1:                                                   # the planner's margins
+        assert_allclose(R.item(), 1 - p.delta + r.item(), rtol=1e-12)
+        assert_allclose(W.item(), w.item(), rtol=1e-12)
+
+
+def test_euler_residuals_vanish_at_the_steady_state(cfg):
+    """At the deterministic steady state both first-order conditions hold exactly."""
+    eco = make_economy(cfg, "baseline", 5, 2, seed=0, shocks=False)
+    a, ss = steady_action(eco)
+    eco.k = torch.full_like(eco.k, ss.K)
+    eco.logA = torch.zeros_like(eco.logA)
+    _, _, info = eco.step(a)
+    _, _, info_next = eco.step(a)
+    euler, labour = eco.euler_residuals(info, info_next)
+    # symmetric own price effects cancel (SPEC §3, baseline): the planner's conditions hold
+    assert_allclose(euler.numpy(), 0, atol=1e-12)
+    assert_allclose(labour.numpy(), 0, atol=1e-12)
+    _, _, info_off = eco.step(steady_action(eco, chat=ss.chat * 1.05)[0])   # consume 5% more
+    assert (eco.euler_residuals(info_next, info_off)[0] < -0.01).all()      # c_t / c_t+1 falls

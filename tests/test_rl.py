@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 import xarray as xr
+from numpy.testing import assert_allclose
 
 from marlbc import config
 from marlbc.config import ConfigError
@@ -159,6 +160,34 @@ def test_actions_stay_inside_bounds_and_are_float64():
     assert (a >= bounds[:, 0]).all() and (a <= bounds[:, 1]).all()
 
 
+def test_initial_policy_starts_at_the_configured_actions():
+    bounds = torch.tensor([[0.001, 0.999], [0.01, 1.5]], dtype=torch.float64)
+    agent = SAC(5, bounds, SACConfig(hidden=16, init_chat=0.1, init_ell=0.9), 0.99, 0)
+    a = agent.actor.deterministic(torch.randn(200, 5))
+    assert_allclose(a[:, 0].numpy(), 0.1, rtol=0.02)
+    assert_allclose(a[:, 1].numpy(), 0.9, rtol=0.02)
+    default = SAC(5, bounds, SACConfig(hidden=16), 0.99, 0).actor.deterministic(torch.randn(200, 5))
+    assert (default[:, 0] - 0.5).abs().max() > 0.005            # untouched: the middle, with state dependence
+    with pytest.raises(ConfigError, match="'init_chat' = 1.2 is outside"):
+        SAC(5, bounds, SACConfig(hidden=16, init_chat=1.2), 0.99, 0)
+
+
+def test_averaged_actor_is_the_policy_and_lags_the_actor():
+    bounds = torch.tensor([[0.001, 0.999]], dtype=torch.float64)
+    agent = SAC(4, bounds, SACConfig(hidden=16, batch_size=32, actor_every=1, actor_ema=0.1), 0.99, 0)
+    assert agent.policy is not agent.actor
+    buf = ReplayBuffer(1000, 4, 4, 1)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(50):
+        buf.add(torch.randn(4, 4, generator=g), torch.randn(4, 1, generator=g), torch.randn(4, generator=g))
+    before = [p.clone() for p in agent.policy.parameters()]
+    agent.update(buf)
+    for b, p, a in zip(before, agent.policy.parameters(), agent.actor.parameters()):
+        assert_allclose(p.detach().numpy(), (b + 0.1 * (a - b)).detach().numpy(), rtol=1e-5, atol=1e-7)
+    plain = SAC(4, bounds, SACConfig(hidden=16), 0.99, 0)
+    assert plain.policy is plain.actor                           # actor_ema = 0: no average
+
+
 # -- training ------------------------------------------------------------------------------------
 
 def test_short_run_improves_evaluation_return(base_cfg, tmp_path):
@@ -211,7 +240,8 @@ class Killed(Exception):
 
 
 def test_killed_run_resumes_to_the_same_end(base_cfg, tmp_path, monkeypatch):
-    cfg = make_cfg(base_cfg, "rbc", 500, n_step=3, lr_schedule="cosine", episode_length=60)
+    cfg = make_cfg(base_cfg, "rbc", 500, n_step=3, lr_schedule="cosine", episode_length=60,
+                   actor_ema=0.01, init_chat=0.1)
     train(cfg, "rbc", 1, 1, tmp_path / "whole", progress=False)
 
     original = SAC.update

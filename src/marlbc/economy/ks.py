@@ -139,6 +139,17 @@ class KSEconomy:
         self.k = k_next
         return self.observe(), reward, info
 
+    def euler_residuals(self, info: dict, info_next: dict) -> tuple[torch.Tensor, None]:
+        """Realised Euler residuals β R_i' c_i / c_i' − 1 between two periods (``info`` of
+        :meth:`step`), with R_i = ∂a_i/∂k_i = 1 − δ + r (1 − (1−α) k_i/(nK)) + α w l̄ ε_i/(nK) the
+        return on own capital including the household's own effect on prices (K = mean k).
+        Their mean over a long path is 0 at the optimum; no labour choice (None)."""
+        p, nxt = self.p, info_next
+        nK = self.n * nxt["K"]
+        R = 1.0 - p.delta + nxt["r"] * (1.0 - (1.0 - p.alpha) * nxt["k"] / nK) \
+            + p.alpha * nxt["w"] * p.l_bar * nxt["employed"] / nK
+        return p.beta * R * info["c"] / nxt["c"] - 1.0, None
+
     def _next_employment(self, z: torch.Tensor, z_next: torch.Tensor) -> torch.Tensor:
         """Exactly U(z') unemployed next period, with stays in unemployment drawn so that their
         expected number is U·P(u→u | z, z') (stochastic rounding) and identities random."""

@@ -91,6 +91,45 @@ def factor_prices(p: RBCParams, A: torch.Tensor, k: torch.Tensor, ell: torch.Ten
     return r, w, Y
 
 
+def own_margins(p: RBCParams, info: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """A household's marginal gross return on its own capital, R_i = ∂a_i/∂k_i, and marginal
+    wage, W_i = ∂a_i/∂ℓ_i, in the period of ``info`` (from :meth:`RBCEconomy.step`), including
+    its own effect on prices (the households of the n-player game see it in their rewards):
+
+        R_i = 1 - δ + r_i + k_i ∂r_i/∂k_i + ℓ_i ∂w_i/∂k_i = 1 - δ + r_i (1 - (1-α) k_i s_i) + α w_i ℓ_i s_i
+        W_i = w_i + k_i ∂r_i/∂ℓ_i + ℓ_i ∂w_i/∂ℓ_i   = w_i (1 - α ℓ_i q_i) + (1-α) r_i k_i q_i
+
+    with s_i = ∂log K/∂k_i, q_i = ∂log L/∂ℓ_i: 1/K, 1/L (sums, "marginal") or κ_i/(nK), λ_i/(nL)
+    ("effective"). For n = 1 they are 1 - δ + r and w, the planner's."""
+    alpha, k, ell, r, w = p.alpha, info["k"], info["ell"], info["r"], info["w"]
+    if p.aggregation == "marginal":
+        s, q = 1.0 / k.sum(-1, keepdim=True), 1.0 / ell.sum(-1, keepdim=True)
+    else:
+        s = p.kappa / (p.n * (p.kappa * k).mean(-1, keepdim=True))
+        q = p.lam / (p.n * (p.lam * ell).mean(-1, keepdim=True))
+    R = 1.0 - p.delta + r * (1.0 - (1.0 - alpha) * k * s) + alpha * w * ell * s
+    W = w * (1.0 - alpha * ell * q) + (1.0 - alpha) * r * k * q
+    return R, W
+
+
+def euler_residuals(p: RBCParams, info: dict, info_next: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """Realised residuals of the households' first-order conditions between two periods:
+
+        Euler:   β R_i' c_i / c_i' − 1      (E_t of it is 0 at an interior optimum; u = log c + …)
+        labour:  W_i / (χ c_i) − 1  or  W_i (1 − ℓ_i) / (b c_i) − 1   (0 for interior hours)
+
+    with R', W from :func:`own_margins`. Means over a long path are unit-free biases: a policy
+    that saves too little has a positive Euler bias."""
+    R_next, _ = own_margins(p, info_next)
+    euler = p.beta * R_next * info["c"] / info_next["c"] - 1.0
+    _, W = own_margins(p, info)
+    if p.utility == "linear_labour":
+        labour = W / (p.chi * info["c"]) - 1.0
+    else:
+        labour = W * (1.0 - info["ell"]) / (p.b * info["c"]) - 1.0
+    return euler, labour
+
+
 class RBCEconomy:
     """``E`` independent RBC economies of ``n`` households each, stepped together.
 
@@ -168,3 +207,7 @@ class RBCEconomy:
         else:
             self.logA = p.rho * self.logA
         return self.observe(), reward, info
+
+    def euler_residuals(self, info: dict, info_next: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Realised first-order-condition residuals between two periods; see :func:`euler_residuals`."""
+        return euler_residuals(self.p, info, info_next)

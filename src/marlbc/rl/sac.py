@@ -77,6 +77,7 @@ class SACConfig:
     critic_warmup: int = 0           # critic-only updates before the actor starts learning
     n_step: int = 1                  # n-step returns: sum of n discounted rewards + gamma^n Q
     grad_clip: float = 0.0           # max global gradient norm of each network (0: no clipping)
+    actor_ema: float = 0.0           # Polyak rate of an averaged actor that is evaluated and saved as the policy (0: the actor itself)
     # entropy
     autotune: bool = True            # learn the temperature alpha so the entropy tracks the target
     alpha: float = 0.2               # initial temperature (fixed when autotune is false)
@@ -88,6 +89,8 @@ class SACConfig:
     log_std_max: float = 2.0         # upper bound of the actor's log-std (latent units)
     mean_bound: float = 3.0          # hinge: |pre-tanh mean| above this is penalised (tanh saturation)
     mean_penalty: float = 0.0        # weight of the hinge penalty (0: off)
+    init_chat: float | None = None   # initial mean of c/a in economic units, a rough prior (None: middle of its bounds)
+    init_ell: float | None = None    # initial mean of hours (None: middle of its bounds)
     # data
     buffer_size: int = 1_000_000     # replay capacity in household transitions
     learning_starts: int = 1000      # environment steps (of all envs at once) before the first update
@@ -105,11 +108,14 @@ class SACConfig:
     eval_periods: int = 0            # periods of the evaluation rollout (0: until gamma^T <= 1e-3)
     ss_periods: int = 600            # periods of the shock-free rollout that finds the policy's steady state
     eval_seed: int = 12345           # seed of the evaluation economy (the same episodes for every run)
+    select_by: str = "return"        # policy.pt is the evaluation with the best return ("return"), or, among those within select_tol of it, the one whose households' first-order conditions hold best on average ("euler")
+    select_tol: float = 0.002        # "euler": candidates have a return within this fraction of |best return| of it
     checkpoint_every: int = 5000     # updates between checkpoints (checkpoint.pt, written atomically)
 
     _choices: typing.ClassVar[dict] = {"lr_schedule": ("constant", "cosine"),
                                        "activation": tuple(ACTIVATIONS),
-                                       "entropy_space": ("action", "latent")}
+                                       "entropy_space": ("action", "latent"),
+                                       "select_by": ("return", "euler")}
 
     @classmethod
     def from_dict(cls, d: dict | None, where: str = "sac") -> "SACConfig":
@@ -147,7 +153,7 @@ class SACConfig:
         positive = ("hidden", "layers", "batch_size", "lr_actor", "lr_critic", "lr_alpha", "tau",
                     "target_every", "actor_every", "n_step", "alpha", "buffer_size",
                     "env_steps_per_update", "reward_scale", "eval_every", "checkpoint_every",
-                    "ss_periods", "lr_final", "norm_every", "norm_window")
+                    "ss_periods", "lr_final", "norm_every", "norm_window", "select_tol")
         for key in positive:
             if not getattr(self, key) > 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
@@ -215,6 +221,20 @@ class Actor(nn.Module):
         log_std = torch.tanh(log_std)
         log_std = self.log_std_min + 0.5 * (self.log_std_max - self.log_std_min) * (log_std + 1)
         return mean, log_std
+
+    @torch.no_grad()
+    def start_at(self, init: dict[str, float | None]) -> None:
+        """Make the initial mean actions about ``init`` (SAC keys ``init_chat``, ``init_ell`` in
+        economic units, in action order; None: middle of the bounds): the head's mean bias is set
+        to atanh of the action and its weights shrunk 100x, so the first policy is about flat."""
+        for j, (key, a) in enumerate(list(init.items())[:self.act_dim]):
+            if a is None:
+                continue
+            lo, hi = self.lo[j].item(), self.hi[j].item()
+            if not lo < a < hi:
+                raise ConfigError(f"SAC config key '{key}' = {a} is outside the open action bounds ({lo}, {hi})")
+            self.head.weight[j].mul_(0.01)
+            self.head.bias[j] = math.atanh((a - self.act_mid[j].item()) / self.act_half[j].item())
 
     def to_economic(self, u: Tensor) -> Tensor:
         """Latent ``u`` (…, d) → actions in economic units, float64, inside [lo, hi]
@@ -391,7 +411,11 @@ class SAC:
         torch.manual_seed(seed)                               # network initialisation
         self.actor = Actor(obs_dim, bounds, cfg.hidden, cfg.layers, cfg.log_std_min, cfg.log_std_max,
                            cfg.activation, cfg.state_std)
+        self.actor.start_at({"init_chat": cfg.init_chat, "init_ell": cfg.init_ell})
         self.critic = TwinCritic(obs_dim + d, cfg.hidden, cfg.layers, cfg.activation)
+        # the policy that is evaluated and saved: the actor, or a Polyak average of it that
+        # smooths the update-to-update jitter of a flat objective
+        self.policy = copy.deepcopy(self.actor) if cfg.actor_ema > 0 else self.actor
         self.critic_target = copy.deepcopy(self.critic)
         for p in self.critic_target.parameters():
             p.requires_grad_(False)
@@ -465,8 +489,9 @@ class SAC:
         if initial and cfg.obs_norm:
             o = buffer.obs[:min(buffer.t, buffer.T)].reshape(-1, buffer.obs_dim)
             shift, scale = _standardisation(o)
-            self.actor.obs_shift.copy_(shift)
-            self.actor.obs_scale.copy_(scale)
+            for net in (self.actor, self.policy):
+                net.obs_shift.copy_(shift)
+                net.obs_scale.copy_(scale)
         if cfg.critic_norm:
             shift, scale = _standardisation(self.critic_in(self.norm_obs(obs), u))
             self.critic.renormalise(shift, scale)
@@ -535,6 +560,10 @@ class SAC:
             if cfg.grad_clip > 0:
                 nn.utils.clip_grad_norm_(self.actor.parameters(), cfg.grad_clip)
             self.opt_actor.step()
+            if self.policy is not self.actor:
+                with torch.no_grad():
+                    torch._foreach_lerp_(list(self.policy.parameters()), list(self.actor.parameters()),
+                                         cfg.actor_ema)
             out["actor_loss"] = actor_loss.detach()
             out["entropy"] = -logp.mean()
         if self.updates % cfg.target_every == 0:
@@ -546,7 +575,8 @@ class SAC:
     # -- state ----------------------------------------------------------------------------------
 
     def state_dict(self) -> dict:
-        return {"actor": self.actor.state_dict(), "critic": self.critic.state_dict(),
+        return {"actor": self.actor.state_dict(), "policy": self.policy.state_dict(),
+                "critic": self.critic.state_dict(),
                 "critic_target": self.critic_target.state_dict(), "log_alpha": self.log_alpha.detach().clone(),
                 "opt_actor": self.opt_actor.state_dict(), "opt_critic": self.opt_critic.state_dict(),
                 "generator": self.generator.get_state(),
@@ -555,6 +585,7 @@ class SAC:
 
     def load_state_dict(self, sd: dict) -> None:
         self.actor.load_state_dict(sd["actor"])
+        self.policy.load_state_dict(sd["policy"])
         self.critic.load_state_dict(sd["critic"])
         self.critic_target.load_state_dict(sd["critic_target"])
         with torch.no_grad():

@@ -34,7 +34,7 @@ from .sac import SAC, ReplayBuffer, SACConfig
 
 CHECKPOINT_FILE = "checkpoint.pt"
 LOG_FILE = "train.nc"
-CHECKPOINT_FORMAT = "marlbc-checkpoint/1"
+CHECKPOINT_FORMAT = "marlbc-checkpoint/2"
 
 
 class TrainingDiverged(RuntimeError):
@@ -58,6 +58,9 @@ LOG_VARS = {
     "chat_ss": ("1", "mean c/a at the end of the shock-free rollout (RBC only)"),
     "ell_ss": ("hours", "mean hours at the end of the shock-free rollout (RBC only)"),
     "ss_drift": ("1", "|K_T / K_(T-100) - 1| of the shock-free rollout (RBC only)"),
+    "euler_bias": ("1", "mean of the realised Euler residuals beta R_i' c_i / c_i' - 1 over households, environments "
+                   "and periods of the second half (R_i: return on own capital, own price effects included); 0 at the optimum"),
+    "labour_bias": ("1", "mean of the labour-condition residuals W_i / (u_l c_i) - 1 over the second half (NaN without labour choice)"),
     "qf_loss": ("(scaled utils)^2", "critic loss (sum of both critics' MSE), mean since the previous evaluation"),
     "actor_loss": ("scaled utils", "actor loss, mean since the previous evaluation"),
     "entropy": ("nats", "policy entropy estimate (-log density in entropy_space), mean since the previous evaluation"),
@@ -68,7 +71,7 @@ LOG_VARS = {
     "env_steps": ("1", "batched environment steps so far (each adds E*n household transitions)"),
 }
 EVAL_KEYS = ("eval_return", "chat_mean", "chat_std", "ell_mean", "ell_std", "K_mean",
-             "K_ss", "chat_ss", "ell_ss", "ss_drift")
+             "K_ss", "chat_ss", "ell_ss", "ss_drift", "euler_bias", "labour_bias")
 
 
 class Evaluator:
@@ -97,7 +100,8 @@ class Evaluator:
         obs = eco.reset(seed=self.seed)
         ret = torch.zeros(eco.E, eco.n, dtype=torch.float64)
         disc, burn = 1.0, self.T // 2
-        chat, ell, K = [], [], []
+        chat, ell, K, euler, labour = [], [], [], [], []
+        info_prev = None
         for t in range(self.T):
             a = policy(obs)
             obs, r, info = eco.step(a)
@@ -108,10 +112,18 @@ class Evaluator:
                 if a.shape[-1] > 1:
                     ell.append(a[..., 1])
                 K.append(info["k"].mean(-1))
+                if info_prev is not None:
+                    e, lab = eco.euler_residuals(info_prev, info)
+                    euler.append(e.mean())
+                    if lab is not None:
+                        labour.append(lab.mean())
+                info_prev = info
         chat, K = torch.stack(chat), torch.stack(K)
         out = {"eval_return": ret.mean().item(), "chat_mean": chat.mean().item(), "chat_std": chat.std().item(),
                "K_mean": K.mean().item(), "ell_mean": math.nan, "ell_std": math.nan,
-               "K_ss": math.nan, "chat_ss": math.nan, "ell_ss": math.nan, "ss_drift": math.nan}
+               "K_ss": math.nan, "chat_ss": math.nan, "ell_ss": math.nan, "ss_drift": math.nan,
+               "euler_bias": torch.stack(euler).mean().item(),
+               "labour_bias": torch.stack(labour).mean().item() if labour else math.nan}
         if ell:
             ell = torch.stack(ell)
             out["ell_mean"], out["ell_std"] = ell.mean().item(), ell.std().item()
@@ -163,6 +175,26 @@ def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget:
                 "economy": cfg["economy"], "sac": sc.as_dict(), "n": n, "seed": seed, "budget": budget}
     return {"arm": arm, "n": n, "seed": seed, "preset": cfg["preset"], "budget_updates": budget,
             "config_hash": _config.config_hash(relevant)}
+
+
+def select_policy(evals: list[dict], sc: SACConfig) -> dict:
+    """The evaluation whose policy becomes ``policy.pt`` (``select_by``).
+
+    "return": the best evaluation return. "euler": among evaluations whose return is within
+    ``select_tol`` (a fraction of |best|) of the best, the one with the smallest
+    |euler_bias| + |labour_bias| (NaN terms count 0). Near the optimum welfare is flat (a
+    policy that is a few percent off loses hundredths of a percent), so the return cannot tell
+    the capital level apart; the mean Euler residual is first order in it."""
+    returns = [e["eval"]["eval_return"] for e in evals]
+    best = max(range(len(evals)), key=lambda i: returns[i])
+    if sc.select_by == "return":
+        return evals[best]
+    floor = returns[best] - sc.select_tol * abs(returns[best])
+
+    def score(e):
+        return sum(abs(e["eval"][k]) for k in ("euler_bias", "labour_bias") if math.isfinite(e["eval"][k]))
+    candidates = [e for e, r in zip(evals, returns) if r >= floor and math.isfinite(score(e))]
+    return min(candidates, key=score) if candidates else evals[best]
 
 
 def _write_log(path: Path, log: dict[str, list], attrs: dict) -> None:
@@ -247,10 +279,11 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     buffer = ReplayBuffer(sc.buffer_size, M, eco.obs_dim, d)
     evaluator = Evaluator(rcfg, arm, n, sc, gamma)
     attrs = {**ident, "gamma": gamma, "envs": E, "sac": str(sc.as_dict()), "title": f"SAC training log, {arm} n={n} seed={seed}",
-             "policy_selection": "policy.pt is the best evaluation return; policy_last.pt the last"}
+             "policy_selection": f"policy.pt: select_by={sc.select_by} (select_tol={sc.select_tol}), see "
+                                 "marlbc.rl.train.select_policy; policy_last.pt: the last"}
 
     log: dict[str, list] = {"update": [], **{k: [] for k in LOG_VARS}}
-    st = {"update": 0, "env_steps": 0, "episode_t": 0, "wall_s": 0.0, "best": None}
+    st = {"update": 0, "env_steps": 0, "episode_t": 0, "wall_s": 0.0, "best": None, "evals": []}
     resumed_from = None
 
     def env_step(obs):
@@ -266,7 +299,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
         return obs_next
 
     def evaluate_and_log(update: int, sums: dict, counts: dict, t_int: float, steps_int: int, upd_int: int):
-        row = evaluator(agent.actor.deterministic)
+        row = evaluator(agent.policy.deterministic)
         row["qf_loss"] = sums["qf_loss"] / counts["qf_loss"] if counts["qf_loss"] else math.nan
         for k in ("actor_loss", "entropy"):
             row[k] = sums[k] / counts[k] if counts[k] else math.nan
@@ -278,10 +311,9 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
         log["update"].append(update)
         for k in LOG_VARS:
             log[k].append(float(row[k]))
-        best = st["best"]
-        if best is None or row["eval_return"] > best["eval"]["eval_return"]:
-            st["best"] = {"update": update, "eval": {k: row[k] for k in EVAL_KEYS},
-                          "actor": {k: v.clone() for k, v in agent.actor.state_dict().items()}}
+        st["evals"].append({"update": update, "eval": {k: row[k] for k in EVAL_KEYS},
+                            "actor": {k: v.clone() for k, v in agent.policy.state_dict().items()}})
+        st["best"] = select_policy(st["evals"], sc)
         return row
 
     def policy_meta(update: int, evaluation: dict) -> dict:
@@ -290,10 +322,10 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
 
     def write_outputs(obs) -> None:
         best = st["best"]
-        save_atomic(policy_payload(agent.actor, best["actor"], eco.action_names,
+        save_atomic(policy_payload(agent.policy, best["actor"], eco.action_names,
                                    policy_meta(best["update"], best["eval"])), out_dir / POLICY_FILE)
         last_eval = {k: log[k][-1] for k in EVAL_KEYS} if log["update"] else {}
-        save_atomic(policy_payload(agent.actor, agent.actor.state_dict(), eco.action_names,
+        save_atomic(policy_payload(agent.policy, agent.policy.state_dict(), eco.action_names,
                                    policy_meta(st["update"], last_eval)), out_dir / LAST_POLICY_FILE)
         _write_log(out_dir / LOG_FILE, log, {**attrs, "best_update": best["update"],
                                              "updates_done": st["update"]})
