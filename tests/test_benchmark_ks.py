@@ -157,7 +157,6 @@ def test_coarse_solve_converges(coarse):
     assert coarse.converged
     assert coarse.r2.min() > 0.9999
     assert coarse.history[-1] < 1e-6
-    assert coarse.seconds < 60
 
 
 def test_coarse_coefficients_near_published(coarse):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -56,9 +55,8 @@ def test_config_calibrations_are_the_ones_tested():
 
 # --- solver -----------------------------------------------------------------------------------
 
-def test_solve_is_fast_and_converged(seed_sol):
+def test_solve_converged(seed_sol):           # speed: README (measured, not asserted)
     assert seed_sol.max_change < 1e-10
-    assert seed_sol.solve_seconds < 20.0      # ~0.2-1 s on one (shared) core
 
 
 def test_euler_errors_on_ergodic_set(seed_sol):
@@ -330,11 +328,8 @@ def test_summary_is_json_serialisable(light_analysis):
 
 @pytest.mark.slow
 def test_full_analysis_of_seed_calibration():
-    t0 = time.perf_counter()
     sol = rbc.solve(SEED)
-    solve_seconds = time.perf_counter() - t0
     s = rbc.summary(sol)
-    assert solve_seconds < 10.0
     assert s["euler_max"] <= -5.0
     assert 0.0 < s["constant_rule"]["welfare_loss_pct"] < 0.1
     assert s["constant_rule"]["euler_mean"] > s["euler_mean"] + 3.0

@@ -118,3 +118,23 @@ def test_euler_residual_uses_the_return_on_own_capital(cfg):
     assert labour is None
     assert_allclose(((euler + 1) / p.beta).reshape(-1).numpy(), R.numpy(), rtol=1e-12)
     assert not torch.allclose(R, 1 - p.delta + info["r"].reshape(-1))    # own effects matter at n = 10
+
+
+def test_expected_euler_residuals_match_a_monte_carlo_average(cfg):
+    """The exact expectation over (z', ε') equals the average of realised residuals over many
+    draws of the next period from one state."""
+    E, n = 4000, 10
+    eco = make_economy(cfg, "ks", n, n_envs=E, seed=6)
+    eco.reset(seed=6, z0=torch.zeros(E, dtype=torch.long))
+    eco.k = eco.k[:1].expand(E, n).clone()                      # one state, cloned E times
+    eco.employed = eco.employed[:1].expand(E, n).clone()
+
+    def policy(obs):                     # ĉ depends on the state, so c' varies with (z', ε')
+        return (0.08 + 0.01 * obs[..., 2:3] - 0.02 * obs[..., 3:4] + 0.01 * obs[..., 0:1]).clamp(0.01, 0.5)
+    _, _, info = eco.step(policy(eco.observe()))
+    expected, _ = eco.expected_euler_residuals(policy, info)
+    assert_allclose(expected.std(0).numpy(), 0, atol=1e-12)      # the same state in every env
+    _, _, info_next = eco.step(policy(eco.observe()))
+    realised, _ = eco.euler_residuals(info, info_next)
+    mc, se = realised.mean(0), realised.std(0) / math.sqrt(E)
+    assert ((mc - expected[0]).abs() < 4 * se + 1e-6).all()

@@ -184,3 +184,32 @@ def test_euler_residuals_vanish_at_the_steady_state(cfg):
     assert_allclose(labour.numpy(), 0, atol=1e-12)
     _, _, info_off = eco.step(steady_action(eco, chat=ss.chat * 1.05)[0])   # consume 5% more
     assert (eco.euler_residuals(info_next, info_off)[0] < -0.01).all()      # c_t / c_t+1 falls
+
+
+def test_expected_euler_residuals_vanish_for_the_benchmark_policy(cfg):
+    """The global solution (an independent solver) satisfies the economy's first-order
+    conditions in expectation at states around the steady state, to quadrature accuracy."""
+    from marlbc.benchmarks import rbc as rbc_bm
+    from marlbc.config import arm_calibration
+
+    cal = arm_calibration(cfg, "rbc")
+    sol = rbc_bm.solve(cal)
+    eco = make_economy(cfg, "rbc", 1, 64, seed=5)
+    sd = eco.p.sd_logA
+
+    def policy(obs):                     # observations -> the benchmark's (ĉ, ℓ)
+        K = eco.p.k_ss * np.exp(obs[..., 0].numpy())
+        A = np.exp(sd * obs[..., 2].numpy())
+        chat, ell = sol.policy(K, A)
+        return torch.from_numpy(np.stack([chat, ell], -1))
+
+    eco.reset()
+    for _ in range(3):
+        _, _, info = eco.step(policy(eco.observe()))
+    euler, labour = eco.expected_euler_residuals(policy, info, n_quad=9)
+    assert euler.abs().max() < 1e-8 and labour.abs().max() < 1e-8
+    bad = policy(eco.observe())
+    bad[..., 0] *= 1.02                                          # consume 2% more than optimal
+    _, _, info = eco.step(bad)
+    euler, _ = eco.expected_euler_residuals(policy, info, n_quad=9)
+    assert_allclose(euler.numpy(), 0.02, atol=2e-3)           # today's c 2% too high: β c E[R'/c'] ≈ 1.02

@@ -31,6 +31,7 @@ class MarlbcParallelEnv(ParallelEnv):
     """One economy (one environment of the batched economy) with its households as agents."""
 
     metadata = {"name": "marlbc_v0", "render_modes": []}
+    render_mode = None
 
     def __init__(self, arm: str = "baseline", seed: int = 0, n: int | None = None,
                  cfg: dict | None = None, max_cycles: int = 200):
@@ -99,3 +100,72 @@ class MarlbcParallelEnv(ParallelEnv):
 def parallel_env(arm: str = "baseline", seed: int = 0, **kwargs) -> MarlbcParallelEnv:
     """The PettingZoo parallel environment of ``arm`` (see the module docstring)."""
     return MarlbcParallelEnv(arm=arm, seed=seed, **kwargs)
+
+
+def sb3_vec_env(env: MarlbcParallelEnv):
+    """The households of ``env`` as one Stable-Baselines3 ``VecEnv`` (slot i = household i), so
+    that SB3 trains one shared policy on all of them, as the paper did through SuperSuit's
+    ``pettingzoo_env_to_vec_env`` (SuperSuit is unmaintained and breaks SB3 seeding).
+
+    Spaces are float32 copies of the env's; actions stay in economic units. All households end
+    their episode together (truncation after ``max_cycles``): ``infos[i]["terminal_observation"]``
+    holds the last observation and the returned one starts the next episode, as SB3 expects."""
+    from stable_baselines3.common.vec_env import VecEnv
+
+    agent = env.possible_agents[0]
+    obs_space, act_space = env.observation_space(agent), env.action_space(agent)
+
+    class HouseholdsVecEnv(VecEnv):
+        def __init__(self):
+            super().__init__(env.n,
+                             spaces.Box(-np.inf, np.inf, obs_space.shape, np.float32),
+                             spaces.Box(act_space.low.astype(np.float32), act_space.high.astype(np.float32),
+                                        dtype=np.float32))
+            self._seed, self._actions = None, None
+
+        def _stack(self, obs: dict) -> np.ndarray:
+            return np.stack([obs[a] for a in env.possible_agents]).astype(np.float32)
+
+        def reset(self):
+            obs, _ = env.reset(seed=self._seed)
+            self._seed = None
+            return self._stack(obs)
+
+        def step_async(self, actions):
+            self._actions = actions
+
+        def step_wait(self):
+            # float32 rounding may leave the bounds by an ulp: clip to the documented bounds
+            act = np.clip(np.asarray(self._actions, dtype=np.float64), act_space.low, act_space.high)
+            obs, rew, terms, truncs, infos = env.step(dict(zip(env.possible_agents, act)))
+            names = env.possible_agents
+            dones = np.array([terms[a] or truncs[a] for a in names])
+            info_list = [dict(infos[a]) for a in names]
+            obs = self._stack(obs)
+            if dones.all():
+                for i, info in enumerate(info_list):
+                    info["terminal_observation"] = obs[i]
+                    info["TimeLimit.truncated"] = bool(truncs[names[i]]) and not terms[names[i]]
+                obs = self.reset()
+            return obs, np.array([rew[a] for a in names], dtype=np.float32), dones, info_list
+
+        def seed(self, seed=None):
+            self._seed = seed
+            return [seed] * self.num_envs
+
+        def close(self):
+            pass
+
+        def get_attr(self, attr_name, indices=None):
+            return [getattr(env, attr_name)] * len(self._get_indices(indices))
+
+        def set_attr(self, attr_name, value, indices=None):
+            setattr(env, attr_name, value)
+
+        def env_method(self, method_name, *args, indices=None, **kwargs):
+            return [getattr(env, method_name)(*args, **kwargs)] * len(self._get_indices(indices))
+
+        def env_is_wrapped(self, wrapper_class, indices=None):
+            return [False] * len(self._get_indices(indices))
+
+    return HouseholdsVecEnv()

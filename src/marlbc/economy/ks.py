@@ -98,10 +98,15 @@ class KSEconomy:
 
     def observe(self) -> torch.Tensor:
         """Normalised observations (E, n, 4)."""
-        x = self.k / self.p.K_ss
-        log_K = torch.log(self.k.mean(-1, keepdim=True)) - self._log_K_ss
-        z_sign = (1 - 2 * self.z).to(DTYPE).unsqueeze(-1)
-        e_sign = 2 * self.employed.to(DTYPE) - 1
+        return self.observe_at(self.k, self.z, self.employed.to(DTYPE))
+
+    def observe_at(self, k: torch.Tensor, z: torch.Tensor, employed: torch.Tensor) -> torch.Tensor:
+        """Observations of households with capital ``k`` (E, n), aggregate state index ``z``
+        (E,) and employment ``employed`` (E, n; 1.0 or 0.0), as :meth:`observe` gives them."""
+        x = k / self.p.K_ss
+        log_K = torch.log(k.mean(-1, keepdim=True)) - self._log_K_ss
+        z_sign = (1 - 2 * z).to(DTYPE).unsqueeze(-1)
+        e_sign = 2 * employed - 1
         return torch.stack([torch.log1p(x) - math.log(2.0), log_K.expand_as(x),
                             z_sign.expand_as(x), e_sign], -1)
 
@@ -129,7 +134,7 @@ class KSEconomy:
         c = chat * a
         k_next = a - c
         reward = torch.log(c)
-        info = {"k": self.k, "z": self._z_values[self.z].unsqueeze(-1), "employed": emp,
+        info = {"k": self.k, "z": self._z_values[self.z].unsqueeze(-1), "z_index": self.z, "employed": emp,
                 "r": r, "w": w, "a": a, "c": c, "k_next": k_next, "K": K, "L": L}
         if z_next is None:
             stay = torch.rand(self.E, generator=self.generator, dtype=DTYPE) < self._p_stay[self.z]
@@ -144,11 +149,51 @@ class KSEconomy:
         :meth:`step`), with R_i = ∂a_i/∂k_i = 1 − δ + r (1 − (1−α) k_i/(nK)) + α w l̄ ε_i/(nK) the
         return on own capital including the household's own effect on prices (K = mean k).
         Their mean over a long path is 0 at the optimum; no labour choice (None)."""
-        p, nxt = self.p, info_next
-        nK = self.n * nxt["K"]
-        R = 1.0 - p.delta + nxt["r"] * (1.0 - (1.0 - p.alpha) * nxt["k"] / nK) \
-            + p.alpha * nxt["w"] * p.l_bar * nxt["employed"] / nK
-        return p.beta * R * info["c"] / nxt["c"] - 1.0, None
+        nxt = info_next
+        R = self.own_return(nxt["k"], nxt["K"], nxt["r"], nxt["w"], nxt["employed"])
+        return self.p.beta * R * info["c"] / nxt["c"] - 1.0, None
+
+    def own_return(self, k, K, r, w, employed) -> torch.Tensor:
+        """R_i = ∂a_i/∂k_i = 1 − δ + r (1 − (1−α) k_i/(nK)) + α w l̄ ε_i/(nK): the return on own
+        capital, the household's effect on K = mean k (and so on r, w) included."""
+        p, nK = self.p, self.n * K
+        return 1.0 - p.delta + r * (1.0 - (1.0 - p.alpha) * k / nK) + p.alpha * w * p.l_bar * employed / nK
+
+    @torch.no_grad()
+    def expected_euler_residuals(self, policy, info: dict) -> tuple[torch.Tensor, None]:
+        """Euler residuals in expectation, E_t[β R_i' c_i / c_i'] − 1 (E, n), for the period of
+        ``info`` (from :meth:`step`) under ``policy`` (observations → actions) next period.
+
+        The expectation is exact over the four next exogenous states (z', ε_i'): P(z' | z) and
+        the employment transitions of the exact-count economy, P(u→u | z, z') and
+        P(e→u | z, z') = (U' − U P(u→u)) / (n − U); L' = l̄ (n − U')/n. R_i' is the return on
+        own capital (own price effect included, as in :meth:`euler_residuals`). Zero for every
+        household at an interior optimum: its mean absolute value is the policy's Euler error."""
+        p, n = self.p, self.n
+        k1 = info["k_next"]
+        K1 = k1.mean(-1, keepdim=True)
+        z = info["z_index"]
+        emp = info["employed"]
+        U = (n - emp.sum(-1, keepdim=True))
+        P_z = torch.as_tensor(p.P_z, dtype=DTYPE)
+        total = torch.zeros_like(k1)
+        for zn in (0, 1):
+            U1 = self._U[zn].to(DTYPE)
+            P_uu = self._P_uu[z, zn].unsqueeze(-1)                                   # (E, 1)
+            P_eu = ((U1 - U * P_uu) / (n - U).clamp(min=1)).clamp(0.0, 1.0)
+            p_u = torch.where(emp > 0.5, P_eu, P_uu)                                 # (E, n)
+            L1 = p.l_bar * (n - U1) / n
+            zval = self._z_values[zn]
+            KL = K1 / L1
+            r1, w1 = p.alpha * zval * KL ** (p.alpha - 1), (1 - p.alpha) * zval * KL**p.alpha
+            zn_t = torch.full_like(z, zn)
+            for e1, prob in ((1.0, 1.0 - p_u), (0.0, p_u)):
+                e1_t = torch.full_like(k1, e1)
+                chat1 = policy(self.observe_at(k1, zn_t, e1_t))[..., 0]
+                a1 = (1.0 - p.delta + r1) * k1 + w1 * p.l_bar * e1
+                R1 = self.own_return(k1, K1, r1, w1, e1)
+                total += P_z[z, zn].unsqueeze(-1) * prob * R1 / (chat1 * a1)
+        return p.beta * info["c"] * total - 1.0, None
 
     def _next_employment(self, z: torch.Tensor, z_next: torch.Tensor) -> torch.Tensor:
         """Exactly U(z') unemployed next period, with stays in unemployment drawn so that their

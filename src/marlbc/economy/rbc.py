@@ -121,13 +121,16 @@ def euler_residuals(p: RBCParams, info: dict, info_next: dict) -> tuple[torch.Te
     with R', W from :func:`own_margins`. Means over a long path are unit-free biases: a policy
     that saves too little has a positive Euler bias."""
     R_next, _ = own_margins(p, info_next)
-    euler = p.beta * R_next * info["c"] / info_next["c"] - 1.0
+    return p.beta * R_next * info["c"] / info_next["c"] - 1.0, labour_residuals(p, info)
+
+
+def labour_residuals(p: RBCParams, info: dict) -> torch.Tensor:
+    """W_i / (χ c_i) − 1 (linear labour) or W_i (1 − ℓ_i) / (b c_i) − 1 (log leisure), W_i from
+    :func:`own_margins`: zero for interior hours at the optimum."""
     _, W = own_margins(p, info)
     if p.utility == "linear_labour":
-        labour = W / (p.chi * info["c"]) - 1.0
-    else:
-        labour = W * (1.0 - info["ell"]) / (p.b * info["c"]) - 1.0
-    return euler, labour
+        return W / (p.chi * info["c"]) - 1.0
+    return W * (1.0 - info["ell"]) / (p.b * info["c"]) - 1.0
 
 
 class RBCEconomy:
@@ -176,12 +179,16 @@ class RBCEconomy:
 
     def observe(self) -> torch.Tensor:
         """Normalised observations (E, n, 5), zero at the deterministic steady state."""
+        return self.observe_at(self.k, self.logA)
+
+    def observe_at(self, k: torch.Tensor, logA: torch.Tensor) -> torch.Tensor:
+        """Observations of households with capital ``k`` (E, n) under log TFP ``logA`` (E, 1)."""
         obs = self._type_obs_template.clone()          # type columns filled in once
-        torch.log(self.k, out=obs[..., 0])
+        torch.log(k, out=obs[..., 0])
         obs[..., 0] -= self._log_k_ss
-        mean_k = self.k if self.n == 1 else self.k.mean(-1, keepdim=True)
+        mean_k = k if self.n == 1 else k.mean(-1, keepdim=True)
         obs[..., 1] = torch.log(mean_k) - self._log_k_ss
-        obs[..., 2] = self.logA * self._inv_sd_logA
+        obs[..., 2] = logA * self._inv_sd_logA
         return obs
 
     def step(self, action: torch.Tensor):
@@ -211,3 +218,30 @@ class RBCEconomy:
     def euler_residuals(self, info: dict, info_next: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Realised first-order-condition residuals between two periods; see :func:`euler_residuals`."""
         return euler_residuals(self.p, info, info_next)
+
+    @torch.no_grad()
+    def expected_euler_residuals(self, policy, info: dict, n_quad: int = 5) -> tuple[torch.Tensor, torch.Tensor]:
+        """First-order-condition residuals in expectation for the period of ``info`` (from
+        :meth:`step`) under ``policy`` (observations → actions) next period:
+
+            Euler:   β c_i E_t[R_i' / c_i'] − 1, E over log A' = ρ log A + σ_A ε by ``n_quad``-node
+                     Gauss–Hermite quadrature (R_i' from :func:`own_margins`)
+            labour:  as in :func:`euler_residuals` (within the period, nothing to integrate)
+
+        Both vanish for every household at an interior optimum; their mean absolute values are
+        the policy's Euler and labour errors."""
+        from ..benchmarks.rbc import gauss_hermite
+
+        p = self.p
+        k1, logA = info["k_next"], torch.log(info["A"])
+        nodes, weights = gauss_hermite(n_quad if self.shocks and p.sigma_A > 0 else 1)
+        total = torch.zeros_like(k1)
+        for eps, omega in zip(nodes.tolist(), weights.tolist()):
+            logA1 = p.rho * logA + p.sigma_A * eps
+            a1 = policy(self.observe_at(k1, logA1))
+            chat1, ell1 = a1[..., 0], a1[..., 1]
+            r1, w1, _ = factor_prices(p, torch.exp(logA1), k1, ell1)
+            R1, _ = own_margins(p, {"k": k1, "ell": ell1, "r": r1, "w": w1})
+            c1 = chat1 * torch.addcmul(w1 * ell1, r1 + (1.0 - p.delta), k1)
+            total += omega * R1 / c1
+        return p.beta * info["c"] * total - 1.0, labour_residuals(p, info)

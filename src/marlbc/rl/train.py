@@ -61,6 +61,9 @@ LOG_VARS = {
     "euler_bias": ("1", "mean of the realised Euler residuals beta R_i' c_i / c_i' - 1 over households, environments "
                    "and periods of the second half (R_i: return on own capital, own price effects included); 0 at the optimum"),
     "labour_bias": ("1", "mean of the labour-condition residuals W_i / (u_l c_i) - 1 over the second half (NaN without labour choice)"),
+    "euler_error": ("1", "mean |E_t[beta R_i' c_i / c_i'] - 1| (expectation exact over the next exogenous state) over "
+                    "households, environments and every 5th period of the second half: the policy's Euler error"),
+    "labour_error": ("1", "mean |labour-condition residual| over the same states (NaN without labour choice)"),
     "qf_loss": ("(scaled utils)^2", "critic loss (sum of both critics' MSE), mean since the previous evaluation"),
     "actor_loss": ("scaled utils", "actor loss, mean since the previous evaluation"),
     "entropy": ("nats", "policy entropy estimate (-log density in entropy_space), mean since the previous evaluation"),
@@ -70,8 +73,9 @@ LOG_VARS = {
     "wall_s": ("s", "wall-clock seconds of training so far, evaluations and checkpoints included, summed over resumes"),
     "env_steps": ("1", "batched environment steps so far (each adds E*n household transitions)"),
 }
+EULER_EVERY = 5      # periods between the evaluation states at which expected Euler errors are computed
 EVAL_KEYS = ("eval_return", "chat_mean", "chat_std", "ell_mean", "ell_std", "K_mean",
-             "K_ss", "chat_ss", "ell_ss", "ss_drift", "euler_bias", "labour_bias")
+             "K_ss", "chat_ss", "ell_ss", "ss_drift", "euler_bias", "labour_bias", "euler_error", "labour_error")
 
 
 class Evaluator:
@@ -100,7 +104,7 @@ class Evaluator:
         obs = eco.reset(seed=self.seed)
         ret = torch.zeros(eco.E, eco.n, dtype=torch.float64)
         disc, burn = 1.0, self.T // 2
-        chat, ell, K, euler, labour = [], [], [], [], []
+        chat, ell, K, euler, labour, euler_abs, labour_abs = [], [], [], [], [], [], []
         info_prev = None
         for t in range(self.T):
             a = policy(obs)
@@ -118,12 +122,19 @@ class Evaluator:
                     if lab is not None:
                         labour.append(lab.mean())
                 info_prev = info
+                if (t - burn) % EULER_EVERY == 0:
+                    e, lab = eco.expected_euler_residuals(policy, info)
+                    euler_abs.append(e.abs().mean())
+                    if lab is not None:
+                        labour_abs.append(lab.abs().mean())
         chat, K = torch.stack(chat), torch.stack(K)
         out = {"eval_return": ret.mean().item(), "chat_mean": chat.mean().item(), "chat_std": chat.std().item(),
                "K_mean": K.mean().item(), "ell_mean": math.nan, "ell_std": math.nan,
                "K_ss": math.nan, "chat_ss": math.nan, "ell_ss": math.nan, "ss_drift": math.nan,
                "euler_bias": torch.stack(euler).mean().item(),
-               "labour_bias": torch.stack(labour).mean().item() if labour else math.nan}
+               "labour_bias": torch.stack(labour).mean().item() if labour else math.nan,
+               "euler_error": torch.stack(euler_abs).mean().item(),
+               "labour_error": torch.stack(labour_abs).mean().item() if labour_abs else math.nan}
         if ell:
             ell = torch.stack(ell)
             out["ell_mean"], out["ell_std"] = ell.mean().item(), ell.std().item()
@@ -180,19 +191,22 @@ def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget:
 def select_policy(evals: list[dict], sc: SACConfig) -> dict:
     """The evaluation whose policy becomes ``policy.pt`` (``select_by``).
 
-    "return": the best evaluation return. "euler": among evaluations whose return is within
-    ``select_tol`` (a fraction of |best|) of the best, the one with the smallest
-    |euler_bias| + |labour_bias| (NaN terms count 0). Near the optimum welfare is flat (a
-    policy that is a few percent off loses hundredths of a percent), so the return cannot tell
-    the capital level apart; the mean Euler residual is first order in it."""
+    "return": the best evaluation return. "euler" / "euler_error": among evaluations whose
+    return is within ``select_tol`` (a fraction of |best|) of the best, the one with the
+    smallest |euler_bias| + |labour_bias| (the mean realised residuals: the policy's level) or
+    euler_error + labour_error (the mean absolute expected residuals: the policy's Euler error,
+    level and shape); NaN terms count 0. Near the optimum welfare is flat (a policy that is a
+    few percent off loses hundredths of a percent), so the return cannot tell the capital level
+    apart; the first-order conditions are first order in it."""
     returns = [e["eval"]["eval_return"] for e in evals]
     best = max(range(len(evals)), key=lambda i: returns[i])
     if sc.select_by == "return":
         return evals[best]
     floor = returns[best] - sc.select_tol * abs(returns[best])
+    keys = ("euler_bias", "labour_bias") if sc.select_by == "euler" else ("euler_error", "labour_error")
 
     def score(e):
-        return sum(abs(e["eval"][k]) for k in ("euler_bias", "labour_bias") if math.isfinite(e["eval"][k]))
+        return sum(abs(e["eval"][k]) for k in keys if math.isfinite(e["eval"][k]))
     candidates = [e for e, r in zip(evals, returns) if r >= floor and math.isfinite(score(e))]
     return min(candidates, key=score) if candidates else evals[best]
 
