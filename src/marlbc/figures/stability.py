@@ -118,7 +118,7 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
               "deterministic policy. Panels a, c, d: the training log (train.nc), fixed evaluation economies "
               "every eval_every updates; spread = (max − min)/|mean| across seeds of the last value; "
               "progress = (R_final − R_0)/(R_best − R_0) with R_0 the untrained policy. Panel b: the "
-              "evaluated policy (policy.pt, the best training evaluation) on the KS benchmark's aggregate "
+              "evaluated policy (policy.pt, the training evaluation kept by select_by) on the KS benchmark's aggregate "
               "shock path (eval.nc), a different rollout, so levels differ from panel a")
     common.add_caption(fig, cap, title="Stability of SAC on Krusell–Smith across n and seeds")
     common.save(fig, pdf, png)
