@@ -184,10 +184,9 @@ class RBCEconomy:
     def observe_at(self, k: torch.Tensor, logA: torch.Tensor) -> torch.Tensor:
         """Observations of households with capital ``k`` (E, n) under log TFP ``logA`` (E, 1)."""
         obs = self._type_obs_template.clone()          # type columns filled in once
-        torch.log(k, out=obs[..., 0])
-        obs[..., 0] -= self._log_k_ss
-        mean_k = k if self.n == 1 else k.mean(-1, keepdim=True)
-        obs[..., 1] = torch.log(mean_k) - self._log_k_ss
+        log_k = torch.log(k).sub_(self._log_k_ss)
+        obs[..., 0] = log_k
+        obs[..., 1] = log_k if self.n == 1 else torch.log(k.mean(-1, keepdim=True)).sub_(self._log_k_ss)
         obs[..., 2] = logA * self._inv_sd_logA
         return obs
 
