@@ -112,13 +112,17 @@ class KSEconomy:
 
     def prices(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Rental rate r, wage w (E, 1), and K, L per head (E, 1) in the current state."""
-        alpha = self.p.alpha
         zval = self._z_values[self.z].unsqueeze(-1)
         K = self.k.mean(-1, keepdim=True)
         L = self.p.l_bar * self.employed.to(DTYPE).mean(-1, keepdim=True)
+        return *self.factor_prices(zval, K, L), K, L
+
+    def factor_prices(self, z, K, L) -> tuple[torch.Tensor, torch.Tensor]:
+        """r = α z (K/L)^(α-1) and w = (1-α) z (K/L)^α for TFP z and K, L per head."""
+        alpha = self.p.alpha
         KL = K / L
-        zKa = zval * KL**alpha
-        return alpha * zKa / KL, (1.0 - alpha) * zKa, K, L
+        zKa = z * KL**alpha
+        return alpha * zKa / KL, (1.0 - alpha) * zKa
 
     def step(self, action: torch.Tensor, z_next: torch.Tensor | None = None):
         """Advance one period; ``z_next`` (E,) forces the aggregate state (a common shock path)."""
@@ -183,9 +187,7 @@ class KSEconomy:
             P_eu = ((U1 - U * P_uu) / (n - U).clamp(min=1)).clamp(0.0, 1.0)
             p_u = torch.where(emp > 0.5, P_eu, P_uu)                                 # (E, n)
             L1 = p.l_bar * (n - U1) / n
-            zval = self._z_values[zn]
-            KL = K1 / L1
-            r1, w1 = p.alpha * zval * KL ** (p.alpha - 1), (1 - p.alpha) * zval * KL**p.alpha
+            r1, w1 = self.factor_prices(self._z_values[zn], K1, L1)
             zn_t = torch.full_like(z, zn)
             for e1, prob in ((1.0, 1.0 - p_u), (0.0, p_u)):
                 e1_t = torch.full_like(k1, e1)

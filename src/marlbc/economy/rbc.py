@@ -91,6 +91,11 @@ def factor_prices(p: RBCParams, A: torch.Tensor, k: torch.Tensor, ell: torch.Ten
     return r, w, Y
 
 
+def cash_on_hand(p: RBCParams, r, w, k, ell) -> torch.Tensor:
+    """a_i = (1 - δ) k_i + w_i ℓ_i + r_i k_i, what a household splits between c and k'."""
+    return torch.addcmul(w * ell, r + (1.0 - p.delta), k)
+
+
 def own_margins(p: RBCParams, info: dict) -> tuple[torch.Tensor, torch.Tensor]:
     """A household's marginal gross return on its own capital, R_i = ∂a_i/∂k_i, and marginal
     wage, W_i = ∂a_i/∂ℓ_i, in the period of ``info`` (from :meth:`RBCEconomy.step`), including
@@ -198,7 +203,7 @@ class RBCEconomy:
         p, k = self.p, self.k
         A = torch.exp(self.logA)
         r, w, Y = factor_prices(p, A, k, ell)
-        a = torch.addcmul(w * ell, r + (1.0 - p.delta), k)     # (1-δ)k + wℓ + rk
+        a = cash_on_hand(p, r, w, k, ell)
         c = chat * a
         k_next = a - c
         if p.utility == "linear_labour":
@@ -241,6 +246,6 @@ class RBCEconomy:
             chat1, ell1 = a1[..., 0], a1[..., 1]
             r1, w1, _ = factor_prices(p, torch.exp(logA1), k1, ell1)
             R1, _ = own_margins(p, {"k": k1, "ell": ell1, "r": r1, "w": w1})
-            c1 = chat1 * torch.addcmul(w1 * ell1, r1 + (1.0 - p.delta), k1)
+            c1 = chat1 * cash_on_hand(p, r1, w1, k1, ell1)
             total += omega * R1 / c1
         return p.beta * info["c"] * total - 1.0, labour_residuals(p, info)

@@ -297,7 +297,8 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
                                  "marlbc.rl.train.select_policy; policy_last.pt: the last"}
 
     log: dict[str, list] = {"update": [], **{k: [] for k in LOG_VARS}}
-    st = {"update": 0, "env_steps": 0, "episode_t": 0, "wall_s": 0.0, "best": None, "evals": []}
+    # evals: every evaluation (update, values, policy weights); policy.pt is select_policy's pick
+    st = {"update": 0, "env_steps": 0, "episode_t": 0, "wall_s": 0.0, "evals": []}
     resumed_from = None
 
     def env_step(obs):
@@ -327,7 +328,6 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
             log[k].append(float(row[k]))
         st["evals"].append({"update": update, "eval": {k: row[k] for k in EVAL_KEYS},
                             "actor": {k: v.clone() for k, v in agent.policy.state_dict().items()}})
-        st["best"] = select_policy(st["evals"], sc)
         return row
 
     def policy_meta(update: int, evaluation: dict) -> dict:
@@ -335,7 +335,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
                 "sac": sc.as_dict(), "obs_dim": eco.obs_dim}
 
     def write_outputs(obs) -> None:
-        best = st["best"]
+        best = select_policy(st["evals"], sc)
         save_atomic(policy_payload(agent.policy, best["actor"], eco.action_names,
                                    policy_meta(best["update"], best["eval"])), out_dir / POLICY_FILE)
         last_eval = {k: log[k][-1] for k in EVAL_KEYS} if log["update"] else {}
@@ -423,7 +423,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     if resumed_from == budget:
         write_outputs(obs)                   # a finished run started again: outputs rewritten
 
-    best = st["best"]
+    best = select_policy(st["evals"], sc)
     return {"arm": arm, "n": n, "seed": seed, "preset": rcfg["preset"], "out_dir": str(out_dir),
             "policy": str(out_dir / POLICY_FILE), "train_nc": str(out_dir / LOG_FILE),
             "updates": st["update"], "env_steps": st["env_steps"], "transitions": st["env_steps"] * M,
