@@ -66,6 +66,7 @@ BAD = [
     ("economy.ell_bounds", [0.0, 0.9], ["'economy.ell_bounds.0' = 0.0", "> 0 and < 1"]),
     ("calibrations.paper.ell_bounds", [0.01, 1.2], ["'calibrations.paper.ell_bounds' = [0.01, 1.2]", "high < 1 for utility log_leisure"]),
     ("economy.envs", 0, ["'economy.envs' = 0", ">= 1"]),
+    ("arms.rbc.envs", 0, ["'arms.rbc.envs' = 0", ">= 1"]),
 ]
 
 
@@ -149,3 +150,8 @@ def test_random_configs_validate_or_fail_cleanly(cfg, data):
     except ConfigError as e:
         assert "\n" not in str(e) and "config" in str(e)
     yaml.safe_dump(bad)  # still a plain document
+
+
+def test_arm_envs_overrides_the_economy_default(cfg):
+    assert config.arm_envs(cfg, "ks") == cfg["economy"]["envs"]
+    assert config.arm_envs(mutate(cfg, "arms.ks.envs", 3), "ks") == 3

@@ -188,6 +188,29 @@ def test_averaged_actor_is_the_policy_and_lags_the_actor():
     assert plain.policy is plain.actor                           # actor_ema = 0: no average
 
 
+def test_tail_average_is_the_mean_of_the_actor_iterates():
+    bounds = torch.tensor([[0.001, 0.999]], dtype=torch.float64)
+    agent = SAC(4, bounds, SACConfig(hidden=16, batch_size=32, actor_every=1, actor_ema=0.1,
+                                     average_from=0.5), 0.99, 0)
+    buf = ReplayBuffer(1000, 4, 4, 1)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(50):
+        buf.add(torch.randn(4, 4, generator=g), torch.randn(4, 1, generator=g), torch.randn(4, generator=g))
+    agent.set_progress(0.2)                                       # before average_from: EMA
+    agent.update(buf)
+    iterates = []
+    for frac in (0.5, 0.7, 0.9):                                  # from average_from on: uniform mean
+        agent.set_progress(frac)
+        agent.update(buf)
+        iterates.append([p.detach().clone() for p in agent.actor.parameters()])
+    assert agent.averaged == 3
+    for i, p in enumerate(agent.policy.parameters()):
+        mean = sum(it[i] for it in iterates) / 3
+        assert_allclose(p.detach().numpy(), mean.numpy(), rtol=1e-5, atol=1e-7)
+    with pytest.raises(ConfigError, match="average_from"):
+        SACConfig.from_dict({"average_from": 1.0})
+
+
 # -- training ------------------------------------------------------------------------------------
 
 def test_short_run_improves_evaluation_return(base_cfg, tmp_path):
@@ -241,7 +264,7 @@ class Killed(Exception):
 
 def test_killed_run_resumes_to_the_same_end(base_cfg, tmp_path, monkeypatch):
     cfg = make_cfg(base_cfg, "rbc", 500, n_step=3, lr_schedule="cosine", episode_length=60,
-                   actor_ema=0.01, init_chat=0.1)
+                   actor_ema=0.01, average_from=0.5, init_chat=0.1)
     train(cfg, "rbc", 1, 1, tmp_path / "whole", progress=False)
 
     original = SAC.update

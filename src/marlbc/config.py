@@ -170,6 +170,11 @@ def arm_spec(cfg: dict, arm: str) -> dict:
     return cfg["arms"][arm]
 
 
+def arm_envs(cfg: dict, arm: str) -> int:
+    """Parallel training economies of one job of ``arm``: ``arms.<arm>.envs``, else ``economy.envs``."""
+    return int(arm_spec(cfg, arm).get("envs", cfg["economy"]["envs"]))
+
+
 def heterogeneity(spec: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Capital and labour productivities (kappa_i, lambda_i) of ``n`` households.
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import config
 from . import common
 
 NAME = "cost"
@@ -54,7 +55,7 @@ def arm_budget(cfg: dict, arm: str) -> dict:
     spec = cfg["arms"][arm]
     updates = int(spec["budget"]["updates"])
     sc = SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")
-    E = int(cfg.get("economy", {}).get("envs", 1))
+    E = config.arm_envs(cfg, arm)
     env_steps = max(sc.learning_starts, sc.n_step + 2) + math.floor(updates * sc.env_steps_per_update)
     return {"updates": updates, "env_steps": env_steps, "envs": E,
             "transitions_per_household": env_steps * E}

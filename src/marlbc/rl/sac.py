@@ -78,6 +78,7 @@ class SACConfig:
     n_step: int = 1                  # n-step returns: sum of n discounted rewards + gamma^n Q
     grad_clip: float = 0.0           # max global gradient norm of each network (0: no clipping)
     actor_ema: float = 0.0           # Polyak rate of an averaged actor that is evaluated and saved as the policy (0: the actor itself)
+    average_from: float | None = None  # from this fraction of training on, the policy is the uniform average of the actor's weights since then (Polyak-Ruppert, as in SWA); None: off
     # entropy
     autotune: bool = True            # learn the temperature alpha so the entropy tracks the target
     alpha: float = 0.2               # initial temperature (fixed when autotune is false)
@@ -165,6 +166,9 @@ class SACConfig:
                                   f"range; allowed: >= 0")
         if not self.tau <= 1:
             raise ConfigError(f"SAC config key '{where}.tau' = {self.tau} is out of range; allowed: <= 1")
+        if self.average_from is not None and not 0 <= self.average_from < 1:
+            raise ConfigError(f"SAC config key '{where}.average_from' = {self.average_from} is out of range; "
+                              f"allowed: 0 <= average_from < 1 (or null)")
         if not self.log_std_min < self.log_std_max:
             raise ConfigError(f"SAC config keys '{where}.log_std_min' < '{where}.log_std_max' required")
 
@@ -413,9 +417,12 @@ class SAC:
                            cfg.activation, cfg.state_std)
         self.actor.start_at({"init_chat": cfg.init_chat, "init_ell": cfg.init_ell})
         self.critic = TwinCritic(obs_dim + d, cfg.hidden, cfg.layers, cfg.activation)
-        # the policy that is evaluated and saved: the actor, or a Polyak average of it that
-        # smooths the update-to-update jitter of a flat objective
-        self.policy = copy.deepcopy(self.actor) if cfg.actor_ema > 0 else self.actor
+        # the policy that is evaluated and saved: the actor, or an average of it that smooths
+        # the update-to-update jitter and the slow wander of a flat objective
+        averaged = cfg.actor_ema > 0 or cfg.average_from is not None
+        self.policy = copy.deepcopy(self.actor) if averaged else self.actor
+        self.averaging = False                                 # set by set_progress (average_from)
+        self.averaged = 0                                      # actor iterates in the uniform average
         self.critic_target = copy.deepcopy(self.critic)
         for p in self.critic_target.parameters():
             p.requires_grad_(False)
@@ -514,6 +521,7 @@ class SAC:
             for opt, lrs in zip((self.opt_actor, self.opt_critic), self.base_lrs):
                 for group, lr in zip(opt.param_groups, lrs):
                     group["lr"] = lr * f
+        self.averaging = cfg.average_from is not None and frac >= cfg.average_from
         if cfg.target_entropy_final is not None:
             per_dim = cfg.target_entropy_final + (cfg.target_entropy - cfg.target_entropy_final) * w
             self.target_entropy = per_dim * self.act_dim
@@ -561,9 +569,13 @@ class SAC:
                 nn.utils.clip_grad_norm_(self.actor.parameters(), cfg.grad_clip)
             self.opt_actor.step()
             if self.policy is not self.actor:
+                if self.averaging:                             # running mean: weight 1/(iterates so far)
+                    self.averaged += 1
+                    weight = 1.0 / self.averaged
+                else:
+                    weight = cfg.actor_ema if cfg.actor_ema > 0 else 1.0
                 with torch.no_grad():
-                    torch._foreach_lerp_(list(self.policy.parameters()), list(self.actor.parameters()),
-                                         cfg.actor_ema)
+                    torch._foreach_lerp_(list(self.policy.parameters()), list(self.actor.parameters()), weight)
             out["actor_loss"] = actor_loss.detach()
             out["entropy"] = -logp.mean()
         if self.updates % cfg.target_every == 0:
@@ -581,7 +593,7 @@ class SAC:
                 "opt_actor": self.opt_actor.state_dict(), "opt_critic": self.opt_critic.state_dict(),
                 "generator": self.generator.get_state(),
                 "reward_shift": self.reward_shift, "reward_mult": self.reward_mult, "updates": self.updates,
-                "target_entropy": self.target_entropy}
+                "target_entropy": self.target_entropy, "averaged": self.averaged}
 
     def load_state_dict(self, sd: dict) -> None:
         self.actor.load_state_dict(sd["actor"])
@@ -596,6 +608,7 @@ class SAC:
         self.reward_shift, self.reward_mult = sd["reward_shift"], sd["reward_mult"]
         self.updates = sd["updates"]
         self.target_entropy = sd["target_entropy"]
+        self.averaged = sd.get("averaged", 0)
 
 
 def _standardisation(x: Tensor) -> tuple[Tensor, Tensor]:

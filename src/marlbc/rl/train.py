@@ -280,7 +280,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     sc = SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")
     budget = int(spec["budget"]["updates"])
     gamma = float(_config.arm_calibration(rcfg, arm)["beta"])     # RL discount = household's beta
-    E = int(rcfg["economy"]["envs"])
+    E = _config.arm_envs(rcfg, arm)
     ident = _run_identity(rcfg, arm, n, seed, sc, budget)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
