@@ -30,6 +30,10 @@ What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
   warm-up statistics of a random policy left Q at O(100) and learning slow.
 - every critic input is standardised the same way (``critic_norm``), the first layer absorbing
   the change: state and action deviations of a few percent must move Q.
+- the evaluated and saved policy is an average of the actor: a Polyak average (``actor_ema``)
+  and, from ``average_from`` of training on, the uniform average of the actor's iterates
+  (Polyak-Ruppert averaging, as in SWA). Near the optimum the objective is flat and the actor
+  wanders (the steady-state capital by ±10 % over thousands of updates); the average does not.
 - cosine learning rates (``lr_schedule``) and, optionally, a falling target entropy
   (``target_entropy_final``): exploration noise in ĉ makes households save for precaution, so
   the learned steady-state capital is too high unless the noise shrinks late.
