@@ -6,7 +6,8 @@ Per gradient update the loop steps the batched training economies ``env_steps_pe
 times (every household of every environment adds one transition to the shared replay buffer),
 then makes one SAC update. Every ``eval_every`` updates the deterministic policy (the
 averaged actor, ``SAC.policy``) is evaluated (:class:`Evaluator`); the evaluation chosen by
-``select_by`` (:func:`select_policy`) is kept as ``policy.pt``, the last one is ``policy_last.pt``. Every ``checkpoint_every`` updates ``checkpoint.pt`` is written
+``select_by`` (:func:`select_policy`) is kept as ``policy.pt``, the last one is
+``policy_last.pt``. Every ``checkpoint_every`` updates ``checkpoint.pt`` is written
 atomically; the same command started again resumes from it and ends bit-identical to an
 uninterrupted run (replay buffer, optimisers, every RNG and the economies' states are restored;
 only wall-clock figures differ). A NaN or inf in a loss stops training with
