@@ -15,7 +15,7 @@ from marlbc import config
 from marlbc.config import ConfigError
 from marlbc.rl import load_policy
 from marlbc.rl.sac import SAC, ReplayBuffer, SACConfig, TwinCritic
-from marlbc.rl.train import CHECKPOINT_FILE, TrainingDiverged, train
+from marlbc.rl.train import CHECKPOINT_FILE, TrainingDiverged, select_policy, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -210,6 +210,18 @@ def test_tail_average_is_the_mean_of_the_actor_iterates():
         assert_allclose(p.detach().numpy(), mean.numpy(), rtol=1e-5, atol=1e-7)
     with pytest.raises(ConfigError, match="average_from"):
         SACConfig.from_dict({"average_from": 1.0})
+
+
+def test_policy_selection_rules():
+    def ev(update, ret, bias):
+        return {"update": update, "eval": {"eval_return": ret, "euler_bias": bias, "labour_bias": 0.0,
+                                           "euler_error": abs(bias), "labour_error": 0.0}}
+    evals = [ev(0, -20.0, 0.0), ev(1, -17.00, 0.004), ev(2, -17.02, 0.001), ev(3, -17.5, 0.0), ev(4, -17.01, 0.002)]
+    pick = {rule: select_policy(evals, SACConfig(select_by=rule, select_tol=0.002))["update"]
+            for rule in ("last", "return", "euler", "euler_error")}
+    # last: the final (tail-averaged) policy; return: the best return; euler: the smallest residual
+    # among returns within 0.2 % of the best (-17.5 and -20 are outside, though their residual is 0)
+    assert pick == {"last": 4, "return": 1, "euler": 2, "euler_error": 2}
 
 
 # -- training ------------------------------------------------------------------------------------

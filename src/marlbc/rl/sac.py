@@ -113,14 +113,14 @@ class SACConfig:
     eval_periods: int = 0            # periods of the evaluation rollout (0: until gamma^T <= 1e-3)
     ss_periods: int = 600            # periods of the shock-free rollout that finds the policy's steady state
     eval_seed: int = 12345           # seed of the evaluation economy (the same episodes for every run)
-    select_by: str = "return"        # policy.pt is the evaluation with the best return ("return"), or, among those within select_tol of it, the one whose households' first-order conditions hold best: on average ("euler"), or household by household in expectation ("euler_error")
+    select_by: str = "return"        # policy.pt is the last evaluation ("last"), the one with the best return ("return"), or, among those within select_tol of it, the one whose households' first-order conditions hold best: on average ("euler"), or household by household in expectation ("euler_error")
     select_tol: float = 0.002        # "euler": candidates have a return within this fraction of |best return| of it
     checkpoint_every: int = 5000     # updates between checkpoints (checkpoint.pt, written atomically)
 
     _choices: typing.ClassVar[dict] = {"lr_schedule": ("constant", "cosine"),
                                        "activation": tuple(ACTIVATIONS),
                                        "entropy_space": ("action", "latent"),
-                                       "select_by": ("return", "euler", "euler_error")}
+                                       "select_by": ("last", "return", "euler", "euler_error")}
 
     @classmethod
     def from_dict(cls, d: dict | None, where: str = "sac") -> "SACConfig":

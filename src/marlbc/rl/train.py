@@ -192,6 +192,8 @@ def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget:
 def select_policy(evals: list[dict], sc: SACConfig) -> dict:
     """The evaluation whose policy becomes ``policy.pt`` (``select_by``).
 
+    "last": the last evaluation (with ``average_from``, the average of the actor over the tail of
+    training: the iterate average is the estimate, and picking among snapshots would undo it).
     "return": the best evaluation return. "euler" / "euler_error": among evaluations whose
     return is within ``select_tol`` (a fraction of |best|) of the best, the one with the
     smallest |euler_bias| + |labour_bias| (the mean realised residuals: the policy's level) or
@@ -199,6 +201,8 @@ def select_policy(evals: list[dict], sc: SACConfig) -> dict:
     level and shape); NaN terms count 0. Near the optimum welfare is flat (a policy that is a
     few percent off loses hundredths of a percent), so the return cannot tell the capital level
     apart; the first-order conditions are first order in it."""
+    if sc.select_by == "last":
+        return evals[-1]
     returns = [e["eval"]["eval_return"] for e in evals]
     best = max(range(len(evals)), key=lambda i: returns[i])
     if sc.select_by == "return":
