@@ -308,6 +308,11 @@ def test_resume_refuses_a_different_run(base_cfg, tmp_path):
     train(cfg, "rbc", 1, 0, tmp_path, progress=False)
     with pytest.raises(RuntimeError, match="belongs to another run"):
         train(cfg, "rbc", 1, 1, tmp_path, progress=False)
+    old = (tmp_path / CHECKPOINT_FILE).read_bytes()
+    summary = train(cfg, "rbc", 1, 1, tmp_path, progress=False, stale="restart")   # what the pipeline does
+    assert summary["resumed_from"] is None and summary["updates"] == 100
+    assert (tmp_path / "checkpoint.stale.pt").read_bytes() == old                    # kept, not deleted
+    assert torch.load(tmp_path / CHECKPOINT_FILE, weights_only=False)["identity"]["seed"] == 1
 
 
 def test_nan_loss_stops_training_and_keeps_the_checkpoint(base_cfg, tmp_path, monkeypatch):

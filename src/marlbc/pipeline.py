@@ -48,7 +48,7 @@ def run_train(smk) -> None:
     with logged(smk):
         cfg = _cfg(smk)
         train(cfg, w.arm, n=int(w.n), seed=int(w.seed), out_dir=Path(smk.output.policy).parent,
-              preset=cfg["preset"])
+              preset=cfg["preset"], stale="restart")   # Snakemake reruns a job when its params changed
 
 
 def run_evaluate(smk) -> None:

@@ -19,6 +19,7 @@ Outputs in ``out_dir``: ``policy.pt``, ``policy_last.pt``, ``train.nc``, ``check
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,7 @@ from .policy import LAST_POLICY_FILE, POLICY_FILE, policy_payload, save_atomic
 from .sac import SAC, ReplayBuffer, SACConfig
 
 CHECKPOINT_FILE = "checkpoint.pt"
+STALE_CHECKPOINT_FILE = "checkpoint.stale.pt"     # a checkpoint of another run, moved aside (stale="restart")
 LOG_FILE = "train.nc"
 CHECKPOINT_FORMAT = "marlbc-checkpoint/2"
 
@@ -267,15 +269,20 @@ class _Progress:
 # ----------------------------------------------------------------------------------------------
 
 def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, preset: str | None = None,
-          *, progress: bool | None = None) -> dict:
+          *, progress: bool | None = None, stale: str = "error") -> dict:
     """Train SAC on ``arm`` with ``n`` households (default: the arm's first n) and ``seed``.
 
     ``cfg`` is a validated config as loaded by :func:`marlbc.config.load` (not yet resolved):
     the preset (``preset``, default ``cfg["preset"]``) is applied here, scaling the arm's
     ``budget.updates``. SAC hyperparameters come from ``arms.<arm>.sac`` (fields of
     :class:`SACConfig`). ``progress``: tqdm bar (True), log lines (False), or by TTY (None).
+    ``stale``: what to do with a checkpoint in ``out_dir`` written by another run (other config,
+    seed or budget): "error" (refuse), or "restart" (rename it ``checkpoint.stale.pt``, kept for
+    inspection, and start over: the pipeline reruns a job exactly when its parameters changed).
     Returns a summary: paths, updates, wall time, best and last evaluations.
     """
+    if stale not in ("error", "restart"):
+        raise ValueError(f"stale = {stale!r}; allowed: 'error', 'restart'")
     torch.set_num_threads(1)
     rcfg = _config.resolve(cfg, preset)
     spec = _config.arm_spec(rcfg, arm)
@@ -356,11 +363,17 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
                     ckpt_path)
 
     # -- start or resume ------------------------------------------------------------------------
-    if ckpt_path.exists():
-        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        if ck.get("format") != CHECKPOINT_FORMAT or ck["identity"] != ident:
+    ck = torch.load(ckpt_path, map_location="cpu", weights_only=False) if ckpt_path.exists() else None
+    if ck is not None and (ck.get("format") != CHECKPOINT_FORMAT or ck["identity"] != ident):
+        if stale == "restart":
+            print(f"{ckpt_path} belongs to another run ({ck.get('identity')}); moved to "
+                  f"{STALE_CHECKPOINT_FILE}, starting over", flush=True)
+            os.replace(ckpt_path, out_dir / STALE_CHECKPOINT_FILE)
+            ck = None
+        else:
             raise RuntimeError(f"'{ckpt_path}' belongs to another run ({ck.get('identity')}); this run is "
                                f"{ident}. Remove the checkpoint or choose another output folder.")
+    if ck is not None:
         agent.load_state_dict(ck["agent"])
         buffer.load_state_dict(ck["buffer"])
         _set_economy_state(eco, ck["economy"])
