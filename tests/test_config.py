@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marlbc import config
-from marlbc.economy import make_economy
 from marlbc.config import ConfigError
 
 
@@ -156,18 +155,3 @@ def test_random_configs_validate_or_fail_cleanly(cfg, data):
 def test_arm_envs_overrides_the_economy_default(cfg):
     assert config.arm_envs(cfg, "ks") == cfg["economy"]["envs"]
     assert config.arm_envs(mutate(cfg, "arms.ks.envs", 3), "ks") == 3
-
-
-def test_arm_init_k_overrides_the_economy_default_for_training_only(cfg):
-    assert config.arm_init_k(cfg, "rbc") == cfg["economy"]["init_k"]
-    wide = {"dist": "uniform", "low": 0.5, "high": 3.0}
-    c = mutate(cfg, "arms.rbc.init_k", wide)
-    assert config.arm_init_k(c, "rbc") == wide
-    train_eco = make_economy(c, "rbc", 50, 4, seed=0, init_k=config.arm_init_k(c, "rbc"))
-    eval_eco = make_economy(c, "rbc", 50, 4, seed=0)          # evaluations: economy.init_k
-    k_ss = train_eco.p.k_ss
-    ratio = (train_eco.k / k_ss).flatten()
-    assert ratio.min() >= 0.5 and ratio.max() <= 3.0 and ratio.max() > 2.5
-    assert float((eval_eco.k / k_ss).max()) < 2.5                  # lognormal, sigma 0.2
-    with pytest.raises(config.ConfigError, match="arms.rbc.init_k.dist"):
-        config.validate(mutate(cfg, "arms.rbc.init_k", {"dist": "unifrom"}))

@@ -175,12 +175,6 @@ def arm_envs(cfg: dict, arm: str) -> int:
     return int(arm_spec(cfg, arm).get("envs", cfg["economy"]["envs"]))
 
 
-def arm_init_k(cfg: dict, arm: str) -> dict:
-    """Initial capital of the *training* economies of ``arm`` (exploring starts):
-    ``arms.<arm>.init_k``, else ``economy.init_k``. Evaluations always start from ``economy.init_k``."""
-    return dict(arm_spec(cfg, arm).get("init_k", cfg["economy"]["init_k"]))
-
-
 def heterogeneity(spec: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Capital and labour productivities (kappa_i, lambda_i) of ``n`` households.
 

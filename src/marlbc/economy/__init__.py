@@ -16,13 +16,12 @@ __all__ = ["ActionError", "KSEconomy", "KSParams", "RBCEconomy", "RBCParams", "f
            "make_economy", "make_params"]
 
 
-def make_params(cfg: dict, arm: str, n: int, init_k: dict | None = None) -> RBCParams | KSParams:
-    """Parameters of ``arm`` with ``n`` households from a validated config (``init_k``, if
-    given, replaces ``economy.init_k``: the training economies' exploring starts)."""
+def make_params(cfg: dict, arm: str, n: int) -> RBCParams | KSParams:
+    """Parameters of ``arm`` with ``n`` households from a validated config."""
     spec = _config.arm_spec(cfg, arm)
     cal = _config.arm_calibration(cfg, arm)
     eco = cfg["economy"]
-    common = dict(chat_bounds=tuple(eco["chat_bounds"]), init_k=init_k or eco["init_k"])
+    common = dict(chat_bounds=tuple(eco["chat_bounds"]), init_k=eco["init_k"])
     if spec["economy"] == "ks":
         return KSParams.from_calibration(cal, n, **common)
     kappa, lam = _config.heterogeneity(spec["heterogeneity"], n)
@@ -33,9 +32,8 @@ def make_params(cfg: dict, arm: str, n: int, init_k: dict | None = None) -> RBCP
                      ell_bounds=tuple(cal.get("ell_bounds", eco["ell_bounds"])), **common)
 
 
-def make_economy(cfg: dict, arm: str, n: int, n_envs: int, seed: int, init_k: dict | None = None,
-                 **kw) -> RBCEconomy | KSEconomy:
+def make_economy(cfg: dict, arm: str, n: int, n_envs: int, seed: int, **kw) -> RBCEconomy | KSEconomy:
     """The batched economy of ``arm`` with ``n`` households in ``n_envs`` environments."""
-    p = make_params(cfg, arm, n, init_k)
+    p = make_params(cfg, arm, n)
     cls = KSEconomy if isinstance(p, KSParams) else RBCEconomy
     return cls(p, n_envs, seed=seed, **kw)

@@ -86,8 +86,7 @@ class Evaluator:
     sees the same initial capital and shocks (common random numbers).
 
     1. ``eval_envs`` economies with shocks for ``eval_periods`` periods (until γ^T ≤ 1e-3 by
-       default), from the arm's training start (``config.arm_init_k``): discounted return, and
-       c/a, hours and K over the second half.
+       default): discounted return, and c/a, hours and K over the second half.
     2. RBC: one shock-free economy from k = k_ss (the observation unit) for ``ss_periods``:
        the steady state the policy settles at, and its drift over the last 100 periods.
     """
@@ -96,7 +95,7 @@ class Evaluator:
         E = sc.eval_envs or max(2, math.ceil(64 / n))
         self.seed, self.gamma = sc.eval_seed, gamma
         self.T = sc.eval_periods or math.ceil(math.log(1e-3) / math.log(gamma))
-        self.eco = make_economy(cfg, arm, n, E, seed=sc.eval_seed, init_k=_config.arm_init_k(cfg, arm))
+        self.eco = make_economy(cfg, arm, n, E, seed=sc.eval_seed)
         self.ss_eco = None
         if isinstance(self.eco, RBCEconomy):
             self.ss_eco = make_economy(cfg, arm, n, 1, seed=sc.eval_seed, shocks=False)
@@ -299,7 +298,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = out_dir / CHECKPOINT_FILE
 
-    eco = make_economy(rcfg, arm, n, E, seed=seed, init_k=_config.arm_init_k(rcfg, arm))
+    eco = make_economy(rcfg, arm, n, E, seed=seed)
     d = len(eco.action_names)
     M = E * n
     agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed)
