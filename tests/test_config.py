@@ -2,14 +2,17 @@
 is allowed; a preset scales budgets and sweeps."""
 
 import copy
+import math
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.testing import assert_allclose
 
 from marlbc import config
 from marlbc.config import ConfigError
+from marlbc.economy import make_economy
 
 
 def mutate(cfg, path, value):
@@ -155,3 +158,23 @@ def test_random_configs_validate_or_fail_cleanly(cfg, data):
 def test_arm_envs_overrides_the_economy_default(cfg):
     assert config.arm_envs(cfg, "ks") == cfg["economy"]["envs"]
     assert config.arm_envs(mutate(cfg, "arms.ks.envs", 3), "ks") == 3
+
+
+def test_arm_explore_applies_to_the_training_economies_only(cfg):
+    assert config.arm_explore(cfg, "rbc") == {"init_k": cfg["economy"]["init_k"], "logA_sd_scale": 1.0}
+    wide = {"dist": "uniform", "low": 0.5, "high": 3.0}
+    c = mutate(cfg, "arms.rbc.explore", {"init_k": wide, "logA_sd_scale": 4.0})
+    assert config.arm_explore(c, "rbc") == {"init_k": wide, "logA_sd_scale": 4.0}
+    train_eco = make_economy(c, "rbc", 50, 400, seed=0, training=True)
+    eval_eco = make_economy(c, "rbc", 50, 400, seed=0)             # evaluations: economy.init_k
+    k_ss, sd = train_eco.p.k_ss, train_eco.p.sd_logA
+    ratio = (train_eco.k / k_ss).flatten()
+    assert ratio.min() >= 0.5 and ratio.max() <= 3.0 and ratio.max() > 2.5
+    assert float((eval_eco.k / k_ss).max()) < 2.5                  # lognormal, sigma 0.2
+    # log A_0: 400 draws, std 4·sd (training) and sd (evaluation), within 4 standard errors
+    assert_allclose(float(train_eco.logA.std()) / sd, 4.0, rtol=4 / math.sqrt(2 * 400))
+    assert_allclose(float(eval_eco.logA.std()) / sd, 1.0, rtol=4 / math.sqrt(2 * 400))
+    with pytest.raises(ConfigError, match="arms.rbc.explore.init_k.dist"):
+        config.validate(mutate(cfg, "arms.rbc.explore", {"init_k": {"dist": "unifrom"}}))
+    with pytest.raises(ConfigError, match="arms.ks.explore.logA_sd_scale"):
+        config.arm_explore(mutate(cfg, "arms.ks.explore", {"logA_sd_scale": 2.0}), "ks")

@@ -48,6 +48,7 @@ class RBCParams:
     chat_bounds: tuple[float, float] = (0.001, 0.999)   # bounds of ĉ = c/a
     ell_bounds: tuple[float, float] = (0.01, 0.99)      # bounds of ℓ
     init_k: dict | None = None   # initial capital distribution (see base.initial_capital)
+    init_logA_scale: float = 1.0  # at reset log A_0 ~ N(0, (scale·sd_logA)²); > 1: exploring starts in TFP
 
     @property
     def n(self) -> int:
@@ -171,13 +172,14 @@ class RBCEconomy:
         return torch.tensor([self.p.chat_bounds, self.p.ell_bounds], dtype=DTYPE)
 
     def reset(self, seed: int | None = None) -> torch.Tensor:
-        """Draw k_i0 around the steady state and log A_0 from its stationary law (0 without shocks)."""
+        """Draw k_i0 around the steady state and log A_0 from its stationary law, its std scaled by
+        ``init_logA_scale`` (0 without shocks)."""
         if seed is not None:
             self.generator.manual_seed(seed)
         init_k = self.p.init_k or {"dist": "lognormal", "sigma": 0.2}
         self.k = initial_capital(self.p.k_ss, (self.E, self.n), init_k, self.generator)
         if self.shocks:
-            self.logA = self.p.sd_logA * torch.randn(self.E, 1, generator=self.generator, dtype=DTYPE)
+            self.logA = self.p.init_logA_scale * self.p.sd_logA * torch.randn(self.E, 1, generator=self.generator, dtype=DTYPE)
         else:
             self.logA = torch.zeros(self.E, 1, dtype=DTYPE)
         return self.observe()

@@ -298,7 +298,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = out_dir / CHECKPOINT_FILE
 
-    eco = make_economy(rcfg, arm, n, E, seed=seed)
+    eco = make_economy(rcfg, arm, n, E, seed=seed, training=True)     # with the arm's exploring starts
     d = len(eco.action_names)
     M = E * n
     agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed)
