@@ -138,16 +138,3 @@ def test_expected_euler_residuals_match_a_monte_carlo_average(cfg):
     realised, _ = eco.euler_residuals(info, info_next)
     mc, se = realised.mean(0), realised.std(0) / math.sqrt(E)
     assert ((mc - expected[0]).abs() < 4 * se + 1e-6).all()
-
-
-def test_own_capital_observation_spreads_out_the_poor(cfg):
-    """log(k/K_ss + ε) − log(1 + ε): 0 at K_ss, increasing, and the poor (k ≤ K_ss/4), whose
-    consumption share falls steeply with wealth, span more than 1.5 units (log1p: 0.22)."""
-    eco = make_economy(cfg, "ks", 10, 1, seed=0)
-    K_ss = eco.p.K_ss
-    k = torch.tensor([[0.0, 0.01, 0.05, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 9.0]], dtype=DT) * K_ss
-    own = eco.observe_at(k, torch.tensor([0]), torch.ones_like(k))[0, :, 0]
-    assert_allclose(own[5].item(), 0.0, atol=1e-12)
-    assert bool((own.diff() > 0).all())
-    assert own[3] - own[0] > 1.5
-    assert bool(torch.isfinite(own).all())

@@ -10,11 +10,8 @@ Aggregate state z ∈ {good, bad} (index 0, 1) follows a two-state Markov chain;
     reward: log c_i
 
 The action is ĉ only, in ``chat_bounds``. Observations per household:
-``[log(k_i/K_ss + ε) - log(1 + ε), log(K/K_ss), ±1 for z good/bad, ±1 for employed/unemployed]``,
-with K_ss the representative-agent steady state at mean employment (a unit, not a target) and
-ε = ``K_OBS_OFFSET`` = 0.05: the log spreads out the poor, whose consumption share falls steeply
-with wealth (k from 0 to K_ss/4 spans 1.7 units; with log1p(k/K_ss) it spanned 0.2, and the
-learned ĉ at k = K_ss/40 was a third of the KS solution's).
+``[log1p(k_i/K_ss) - log 2, log(K/K_ss), ±1 for z good/bad, ±1 for employed/unemployed]``,
+with K_ss the representative-agent steady state at mean employment (a unit, not a target).
 """
 
 from __future__ import annotations
@@ -27,8 +24,6 @@ import torch
 
 from ..benchmarks.steady_state import capital_labour_ratio
 from .base import DTYPE, check_bounds, initial_capital
-
-K_OBS_OFFSET = 0.05     # ε of the own-capital observation log(k/K_ss + ε) - log(1 + ε) (module doc)
 
 
 @dataclass
@@ -112,8 +107,7 @@ class KSEconomy:
         log_K = torch.log(k.mean(-1, keepdim=True)) - self._log_K_ss
         z_sign = (1 - 2 * z).to(DTYPE).unsqueeze(-1)
         e_sign = 2 * employed - 1
-        own_k = torch.log(x + K_OBS_OFFSET) - math.log1p(K_OBS_OFFSET)
-        return torch.stack([own_k, log_K.expand_as(x),
+        return torch.stack([torch.log1p(x) - math.log(2.0), log_K.expand_as(x),
                             z_sign.expand_as(x), e_sign], -1)
 
     def prices(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
