@@ -34,6 +34,7 @@ def make_cfg(base: dict, arm: str, updates: int, **sac) -> dict:
     cfg["arms"][arm]["budget"]["updates"] = updates
     cfg["arms"][arm]["sac"] = {**TINY, **sac}
     cfg["arms"][arm].pop("envs", None)           # tiny settings, tuned with the default 8 economies
+    cfg["arms"][arm].pop("explore", None)        # ... and the default (evaluation) starts
     return cfg
 
 

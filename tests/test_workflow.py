@@ -111,7 +111,9 @@ def test_editing_a_figure_reruns_only_that_figure(smoke_run):
 def test_changing_one_arm_budget_reruns_only_that_arm(smoke_run):
     cfg = smoke_run / "config.yaml"
     text = cfg.read_text()
-    cfg.write_text(text.replace("    budget: {updates: 30000}", "    budget: {updates: 31000}", 1))
+    old = "    budget: {updates: 100000}     # ~4 min"          # rbc_closed_form's line
+    assert text.count(old) == 1
+    cfg.write_text(text.replace(old, "    budget: {updates: 101000}     # ~4 min"))
     try:
         jobs = planned_jobs(smoke_run)
     finally:
