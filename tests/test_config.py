@@ -178,3 +178,5 @@ def test_arm_explore_applies_to_the_training_economies_only(cfg):
         config.validate(mutate(cfg, "arms.rbc.explore", {"init_k": {"dist": "unifrom"}}))
     with pytest.raises(ConfigError, match="arms.ks.explore.logA_sd_scale"):
         config.arm_explore(mutate(cfg, "arms.ks.explore", {"logA_sd_scale": 2.0}), "ks")
+    with pytest.raises(ConfigError, match="arms.ks.explore.logA_sd_scale"):      # before anything runs
+        config.validate(mutate(cfg, "arms.ks.explore", {"logA_sd_scale": 2.0}))

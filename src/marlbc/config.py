@@ -119,6 +119,7 @@ def _check_cross_fields(cfg: dict) -> None:
         if spec["economy"] != family:
             raise ConfigError(f"config key 'arms.{arm}.calibration' = {spec['calibration']!r} does not fit "
                               f"economy {spec['economy']!r}; allowed: ks98 for ks, seed or paper for rbc")
+        arm_explore(cfg, arm)                     # keys that do not fit the arm's economy
         het = spec["heterogeneity"]
         if het["kind"] != "none":
             for k in ("low", "high"):
