@@ -1,5 +1,6 @@
 """The Krusell–Smith (1998) economy: exact unemployment, spells, the z chain, prices, seeding."""
 
+import copy
 import math
 
 import pytest
@@ -8,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
+from marlbc import config
 from marlbc.economy import make_economy
 
 DT = torch.float64
@@ -138,3 +140,30 @@ def test_expected_euler_residuals_match_a_monte_carlo_average(cfg):
     realised, _ = eco.euler_residuals(info, info_next)
     mc, se = realised.mean(0), realised.std(0) / math.sqrt(E)
     assert ((mc - expected[0]).abs() < 4 * se + 1e-6).all()
+
+
+
+def test_recentred_exploring_start_spreads_households_not_the_aggregate(cfg):
+    """init_k with recentre: households spread over U(0.02, 3)·K_ss, yet every economy's mean
+    capital starts at K_ss (a small economy is not started far from its aggregate steady state),
+    or at K_ss·exp(aggregate_sigma·N(0, 1)), drawn per economy whatever n."""
+    wide = {"dist": "uniform", "low": 0.02, "high": 3.0}
+    for recentre, sigma in ((True, 0.0), (True, 0.2), (False, None)):
+        c = copy.deepcopy(cfg)
+        init_k = {**wide, "recentre": recentre} | ({} if sigma is None else {"aggregate_sigma": sigma})
+        c["arms"]["ks"]["explore"] = {"init_k": init_k}
+        config.validate(c)
+        eco = make_economy(c, "ks", 10, 400, seed=3, training=True)
+        ratio = eco.k / eco.p.K_ss
+        assert float(ratio.min()) < 0.1 and float(ratio.max()) > 2.0
+        mean = ratio.mean(-1)
+        if sigma == 0.0:
+            assert_allclose(mean.numpy(), 1.0, rtol=1e-12)
+        elif sigma is not None:     # log of the mean ~ N(0, 0.2²): 400 draws, within 4 standard errors
+            assert_allclose(float(mean.log().std()), sigma, rtol=4 / math.sqrt(2 * 400))
+            assert abs(float(mean.log().mean())) < 4 * sigma / math.sqrt(400)
+        else:                       # U(0.02, 3) over 10 households: sd of the mean ≈ 0.27
+            assert float(mean.std()) > 0.1
+    with pytest.raises(config.ConfigError, match="aggregate_sigma"):
+        c["arms"]["ks"]["explore"] = {"init_k": {**wide, "aggregate_sigma": 0.2}}      # without recentre
+        config.validate(c)

@@ -33,17 +33,25 @@ def initial_capital(k_ss: float | torch.Tensor, shape: tuple[int, int], init_k: 
     """Draw k_i0 around the steady state ``k_ss``.
 
     ``init_k`` is ``{dist: lognormal, sigma}`` (k_ss·exp(σ·N(0,1))), ``{dist: uniform, low, high}``
-    (k_ss·U(low, high)) or ``{dist: steady_state}`` (exactly k_ss).
+    (k_ss·U(low, high)) or ``{dist: steady_state}`` (exactly k_ss). With ``recentre: true`` each
+    economy's draws (the last axis) are divided by their mean, so a wide start spreads the
+    households without moving the economy's mean (which would otherwise depend on n); its mean
+    capital is then drawn on its own, k_ss·exp(aggregate_sigma·N(0,1)) (default sigma 0: at k_ss).
     """
     base = torch.as_tensor(k_ss, dtype=DTYPE).expand(shape)
     match init_k["dist"]:
         case "lognormal":
             eps = torch.randn(shape, generator=generator, dtype=DTYPE)
-            return base * torch.exp(init_k.get("sigma", 0.2) * eps)
+            draw = torch.exp(init_k.get("sigma", 0.2) * eps)
         case "uniform":
             u = torch.rand(shape, generator=generator, dtype=DTYPE)
             lo, hi = init_k.get("low", 0.5), init_k.get("high", 1.5)
-            return base * (lo + (hi - lo) * u)
+            draw = lo + (hi - lo) * u
         case "steady_state":
             return base.clone()
-    raise ValueError(f"init_k.dist = {init_k['dist']!r}; allowed: lognormal, uniform, steady_state")
+        case other:
+            raise ValueError(f"init_k.dist = {other!r}; allowed: lognormal, uniform, steady_state")
+    if init_k.get("recentre", False):
+        level = torch.exp(init_k.get("aggregate_sigma", 0.0) * torch.randn(shape[:-1] + (1,), generator=generator, dtype=DTYPE))
+        draw = level * draw / draw.mean(-1, keepdim=True)
+    return base * draw
