@@ -288,6 +288,21 @@ def test_C6_scales_to_the_paper_workload(cfg, tmp_path):
     t_eq = 5000.0 * 1e5 / budget * 5
     assert not r["passed"] and r["fidelity"] == pytest.approx(paper / t_eq)
     assert r["details"]["extrapolated"] and "EXTRAPOLATED" in metric(r, "KS n = 500")["note"]
+    # several n timed (the ci preset): a least-squares line in n, evaluated at n = 500
+    times = {10: (100.0, 104.0), 50: (108.0, 110.0), 100: (116.0, 118.0)}
+    several = [tsv(tmp_path / "b3" / "train" / "ks" / f"n{n}" / f"seed{s}.tsv", t)
+               for n, ts in times.items() for s, t in enumerate(ts)]
+    r = claims.check_C6({**cfg, "preset": "full"}, several)
+    ns = [n for n, ts in times.items() for _ in ts]
+    secs = [t * 1e5 / budget for ts in times.values() for t in ts]
+    slope, intercept = np.polyfit(ns, secs, 1)
+    assert metric(r, "KS n = 500")["measured"] == pytest.approx(intercept + 500 * slope, rel=1e-12)
+    assert r["details"]["fit_in_n"]["slope"] == pytest.approx(slope)
+    assert "least-squares line" in metric(r, "KS n = 500")["note"]
+    # ... never below the largest timed n's own time (a line falling with n is not trusted)
+    falling = [tsv(tmp_path / "b4" / "train" / "ks" / f"n{n}" / "seed0.tsv", t) for n, t in ((10, 200.0), (100, 120.0))]
+    r = claims.check_C6({**cfg, "preset": "full"}, falling)
+    assert metric(r, "KS n = 500")["measured"] == pytest.approx(120.0 * 1e5 / budget)
 
 
 # --------------------------------------------------------------------------------------------

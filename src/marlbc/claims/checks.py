@@ -58,8 +58,10 @@ Conventions shared by the checks (thresholds are ``cfg['claims'][<id>]``):
   T_equal = s · 1e5 / U · (500 / n), with U our updates per agent (``updates_done`` of train.nc
   when given — recommended — else ``cfg['arms']['ks']['budget']['updates']``: pass the
   *resolved* config, as the pipeline does; with train.nc the scale is the larger of 1e5/updates
-  and 1e5/env_steps) and, if the largest timed KS job has n < 500, a linear extrapolation in n
-  (stated in ``details``). Passes when T_equal < paper time; fidelity = min(cap, paper / T_equal).
+  and 1e5/env_steps). If no n = 500 job is timed (reduced presets) T_equal is extrapolated to
+  n = 500 (stated in the note and ``details``): through a least-squares line in n over the KS jobs
+  when two or more n are timed, never below the largest timed n's own time; in proportion to n
+  when only one n is. Passes when T_equal < paper time; fidelity = min(cap, paper / T_equal).
 """
 
 from __future__ import annotations
@@ -615,6 +617,17 @@ def read_benchmark_tsv(path: str | Path) -> dict:
     return out
 
 
+def extrapolate_in_n(n, seconds, n_target: int) -> dict:
+    """Least-squares line T(n) = intercept + slope·n through (n, seconds), evaluated at ``n_target``.
+
+    A training job's time is dominated by its gradient updates, which do not depend on n; only the
+    environment steps, the replay buffer and the evaluations grow with it (in the committed full run
+    KS jobs took 160–171 s at n = 10 and 191–200 s at n = 500), so time is affine in n, not
+    proportional to it."""
+    slope, intercept = np.polyfit(np.asarray(n, float), np.asarray(seconds, float), 1)
+    return {"intercept": float(intercept), "slope": float(slope), "at": float(intercept + slope * n_target)}
+
+
 def check_C6(cfg: dict, inputs) -> dict:
     th = cfg["claims"]["C6"]
     inp = classify_inputs(inputs)
@@ -658,12 +671,22 @@ def check_C6(cfg: dict, inputs) -> dict:
             scale = max(scale, 1e5 / steps)        # the more expensive of the two workload measures
         j["equal_workload_scale"] = scale
         j["seconds_at_1e5"] = j["seconds"] * scale
-    t_eq = float(np.mean([j["seconds_at_1e5"] for j in ref])) * (500.0 / n_ref)
+    t_ref = float(np.mean([j["seconds_at_1e5"] for j in ref]))
     notes = [f"{len(ref)} KS n = {n_ref} job(s), mean {np.mean([j['seconds'] for j in ref]):.0f} s for "
              f"{np.mean([j['updates'] for j in ref]):.0f} updates per agent, scaled to 1e5"]
-    if n_ref != 500:
-        notes.append(f"EXTRAPOLATED linearly in n from n = {n_ref} to 500 (no n = 500 job timed)")
-    details.update({"reference_n": n_ref, "extrapolated": n_ref != 500, "seconds_equal_workload": t_eq,
+    fit = None
+    if n_ref == 500:
+        t_eq = t_ref
+    elif len({j["n"] for j in ks_jobs}) >= 2:
+        fit = extrapolate_in_n([j["n"] for j in ks_jobs], [j["seconds_at_1e5"] for j in ks_jobs], 500)
+        t_eq = max(t_ref, fit["at"])
+        notes.append(f"EXTRAPOLATED to n = 500 (no n = 500 job timed) by a least-squares line through the "
+                     f"{len(ks_jobs)} KS jobs at n = {', '.join(map(str, sorted({j['n'] for j in ks_jobs})))}: "
+                     f"{fit['intercept']:.0f} s + {fit['slope']:.3g} s per household, never below n = {n_ref}'s time")
+    else:
+        t_eq = t_ref * (500.0 / n_ref)
+        notes.append(f"EXTRAPOLATED in proportion to n from n = {n_ref} to 500 (no n = 500 job timed, one n only)")
+    details.update({"reference_n": n_ref, "extrapolated": n_ref != 500, "fit_in_n": fit, "seconds_equal_workload": t_eq,
                     "hours_equal_workload": t_eq / 3600.0, "fidelity_cap": cap})
     metric = Metric("KS n = 500 training time at the paper's workload, 1e5 updates per agent (s)", t_eq, paper_s, "<",
                     note="; ".join(notes))
