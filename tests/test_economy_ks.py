@@ -167,3 +167,17 @@ def test_recentred_exploring_start_spreads_households_not_the_aggregate(cfg):
     with pytest.raises(config.ConfigError, match="aggregate_sigma"):
         c["arms"]["ks"]["explore"] = {"init_k": {**wide, "aggregate_sigma": 0.2}}      # without recentre
         config.validate(c)
+
+
+def test_decision_model_is_the_step_with_prices_taken_as_given(cfg):
+    """The post-decision critic's model at n = 500 (prices from the observed K and z, the exact
+    unemployment count): today's reward log c of `step`, and features that are the observation
+    with k replaced by k'."""
+    eco = make_economy(cfg, "ks", 500, 4, seed=5)
+    obs = eco.observe()
+    chat = 0.02 + 0.2 * torch.rand(4, 500, 1, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    r, x = eco.decision_model(obs, chat)
+    obs1, r_step, info = eco.step(chat)
+    assert_allclose(r.numpy(), r_step.numpy(), rtol=1e-12, atol=1e-12)
+    assert_allclose(x[..., 0].numpy(), obs1[..., 0].numpy(), rtol=1e-12, atol=1e-12)
+    assert_allclose(x[..., 1:].numpy(), obs[..., 1:].numpy(), rtol=0, atol=0)

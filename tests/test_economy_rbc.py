@@ -213,3 +213,27 @@ def test_expected_euler_residuals_vanish_for_the_benchmark_policy(cfg):
     _, _, info = eco.step(bad)
     euler, _ = eco.expected_euler_residuals(policy, info, n_quad=9)
     assert_allclose(euler.numpy(), 0.02, atol=2e-3)           # today's c 2% too high: β c E[R'/c'] ≈ 1.02
+
+
+@pytest.mark.parametrize("arm", ["rbc", "rbc_closed_form"])
+def test_decision_model_is_the_step_and_differentiable(cfg, arm):
+    """The post-decision critic's model: the reward and k' of `step`, ∂r/∂ĉ = 1/ĉ, and the
+    post-decision features are the next observation before the TFP shock."""
+    eco = make_economy(cfg, arm, 1, 64, seed=3)
+    gen = torch.Generator().manual_seed(4)
+    obs = eco.observe()
+    lo, hi = eco.action_bounds[:, 0], eco.action_bounds[:, 1]
+    a = (lo + (hi - lo) * torch.rand(64, 1, 2, generator=gen, dtype=DT)).requires_grad_(True)
+    r, x = eco.decision_model(obs, a)
+    obs1, r_step, info = eco.step(a.detach())
+    assert_allclose(r.detach().numpy(), r_step.numpy(), rtol=1e-12, atol=1e-12)
+    assert_allclose(x[..., 0].detach().numpy(), torch.log(info["k_next"] / eco.p.k_ss).numpy(), rtol=1e-12, atol=1e-12)
+    assert_allclose(x[..., 1].detach().numpy(), obs[..., 2].numpy(), rtol=1e-12, atol=1e-12)
+    (g,) = torch.autograd.grad(r.sum(), a)
+    assert_allclose(g[..., 0].numpy(), 1.0 / a[..., 0].detach().numpy(), rtol=1e-10)
+
+
+def test_decision_model_refuses_several_households(cfg):
+    eco = make_economy(cfg, "baseline", 5, 2, seed=0)
+    with pytest.raises(ValueError, match="n = 1"):
+        eco.decision_model(eco.observe(), torch.full((2, 5, 2), 0.5, dtype=DT))

@@ -340,3 +340,74 @@ def test_ks_arm_trains(base_cfg, tmp_path):
     pol = load_policy(tmp_path)
     assert pol.action_names == ("chat",) and pol.obs_dim == 4
     assert math.isfinite(summary["best"]["eval_return"]) and math.isnan(summary["best"]["ell_mean"])
+
+
+# -- the post-decision critic ----------------------------------------------------------------------
+
+def toy_model(obs, a):
+    """A stand-in for an economy's decision model: reward log ĉ + obs_0, features ((1-ĉ) e^obs_0, obs_1)."""
+    chat = a[..., 0].double()
+    return torch.log(chat) + obs[..., 0], torch.stack([(1 - chat) * torch.exp(obs[..., 0]), obs[..., 1].double()], -1)
+
+
+def test_post_decision_q_is_reward_plus_discounted_value():
+    bounds = torch.tensor([[0.001, 0.999]], dtype=torch.float64)
+    agent = SAC(3, bounds, SACConfig(hidden=16, critic="post_decision"), 0.9, 0, model=toy_model, post_dim=2)
+    agent.reward_shift, agent.reward_mult = 0.3, 2.0
+    obs, u = torch.randn(50, 3), torch.randn(50, 1)
+    r, x = toy_model(obs, agent.actor.to_economic(u))
+    expected = (r - 0.3).float() * 2.0 + 0.9 * agent.critic(x.float())
+    torch.testing.assert_close(agent.q_values(agent.critic, obs, u), expected)
+    assert agent.critic.weights[0].shape[1] == 2          # W sees the post-decision features only
+    # the actor's gradient reaches the action through the model: ∂Q/∂ĉ = 2/ĉ + 0.9 ∂W/∂ĉ
+    u.requires_grad_(True)
+    (g,) = torch.autograd.grad(agent.q_values(agent.critic, obs, u)[0].sum(), u)
+    chat = agent.actor.to_economic(u.detach())[..., 0]
+    x = toy_model(obs, chat.unsqueeze(-1))[1].float().requires_grad_(True)
+    (gw,) = torch.autograd.grad(agent.critic(x)[0].sum(), x)
+    dchat_du = (agent.actor.act_half * (1 - torch.tanh(u.detach().double()) ** 2))[..., 0]
+    expected_g = (2.0 / chat + 0.9 * gw[:, 0].double() * -torch.exp(obs[:, 0].double())) * dchat_du
+    torch.testing.assert_close(g[:, 0].double(), expected_g, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ConfigError, match="critic"):
+        SAC(3, bounds, SACConfig(critic="post_decision"), 0.9, 0)
+
+
+def test_post_decision_reward_refit_only_changes_units():
+    """As test_reward_refit_only_changes_units, with Q = r + γ W: the refit rescales W with the
+    same offset as Q, so the TD error in the new units is rho times the old one."""
+    bounds = torch.tensor([[0.001, 0.999]], dtype=torch.float64)
+    agent = SAC(3, bounds, SACConfig(hidden=16, norm_window=1_000_000, critic="post_decision"), 0.9, 0,
+                model=toy_model, post_dim=2)
+    buf = ReplayBuffer(10_000, 4, 3, 1)
+    g = torch.Generator().manual_seed(1)
+    for t in range(200):
+        buf.add(torch.randn(4, 3, generator=g), torch.randn(4, 1, generator=g), torch.randn(4, generator=g) - 3)
+    agent.fit_normalisers(buf, initial=True)
+    batch = buf.sample(64, 3, agent.gamma, torch.Generator().manual_seed(2))
+    state = agent.generator.get_state()
+    before = agent.critic_loss(*batch).item()
+    m0 = agent.reward_mult
+    for t in range(200):
+        buf.add(torch.randn(4, 3, generator=g), torch.randn(4, 1, generator=g), 5 * torch.randn(4, generator=g) + 2)
+    agent.fit_normalisers(buf)
+    rho = agent.reward_mult / m0
+    assert rho != pytest.approx(1.0)
+    agent.generator.set_state(state)
+    assert agent.critic_loss(*batch).item() == pytest.approx(rho**2 * before, rel=1e-4)
+
+
+def test_post_decision_critic_learns_the_closed_form(base_cfg, tmp_path):
+    """δ = 1: a short run with the post-decision critic gets ĉ near 1 − αβ = 0.658."""
+    cfg = make_cfg(base_cfg, "rbc_closed_form", 1500, hidden=64, batch_size=256, eval_every=500,
+                   learning_starts=500, norm_every=1000, eval_periods=0, lr_schedule="constant",
+                   critic="post_decision")
+    summary = train(cfg, "rbc_closed_form", 1, 0, tmp_path, progress=False)
+    ret = xr.open_dataset(tmp_path / "train.nc")["eval_return"].values
+    assert ret[-1] > ret[0] + 1.0
+    assert abs(summary["last"]["chat_mean"] / 0.658 - 1) < 0.02
+
+
+def test_post_decision_critic_refuses_rbc_with_several_households(base_cfg, tmp_path):
+    cfg = make_cfg(base_cfg, "baseline", 100, critic="post_decision")
+    with pytest.raises(ConfigError, match=r"arms.baseline.sac.critic"):
+        train(cfg, "baseline", 3, 0, tmp_path, progress=False)

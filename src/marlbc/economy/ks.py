@@ -124,6 +124,28 @@ class KSEconomy:
         zKa = z * KL**alpha
         return alpha * zKa / KL, (1.0 - alpha) * zKa
 
+    post_dim = 4
+
+    def decision_model(self, obs: torch.Tensor, action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reward log c and post-decision features of one household, differentiable in ``action``.
+
+        From observations (…, 4) and ĉ (…, 1): prices from (K, z) as the household takes them
+        (L = l̄ (1 - U_z/n), the exact count), a = (1 - δ + r) k + w l̄ ε, c = ĉ a, and the
+        features (…, 4) are the observation with k replaced by k' = a - c: ``[log1p(k'/K_ss) -
+        log 2, log(K/K_ss), ±1 (z), ±1 (ε)]``, from which the value of next period is expected."""
+        p = self.p
+        obs, chat = obs.to(DTYPE), action.to(DTYPE)[..., 0]
+        k = p.K_ss * torch.expm1(obs[..., 0] + math.log(2.0))
+        K = p.K_ss * torch.exp(obs[..., 1])
+        good = obs[..., 2] > 0
+        z = torch.where(good, self._z_values[0], self._z_values[1])
+        L = p.l_bar * (1.0 - torch.where(good, self._U[0], self._U[1]).to(DTYPE) / p.n)
+        r, w = self.factor_prices(z, K, L)
+        a = (1.0 - p.delta + r) * k + w * p.l_bar * (obs[..., 3] + 1.0) / 2.0
+        c = chat * a
+        post = torch.cat([(torch.log1p((a - c) / p.K_ss) - math.log(2.0)).unsqueeze(-1), obs[..., 1:]], -1)
+        return torch.log(c), post
+
     def step(self, action: torch.Tensor, z_next: torch.Tensor | None = None):
         """Advance one period; ``z_next`` (E,) forces the aggregate state (a common shock path)."""
         if action.dim() == 2:

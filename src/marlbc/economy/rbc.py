@@ -197,6 +197,31 @@ class RBCEconomy:
         obs[..., 2] = logA * self._inv_sd_logA
         return obs
 
+    post_dim = 2
+
+    def decision_model(self, obs: torch.Tensor, action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reward and post-decision state of one household, differentiable in ``action``.
+
+        From observations (…, 5) and actions (…, 2) = (ĉ, ℓ) in economic units, the period's
+        reward (…,) and the post-decision features (…, 2) ``[log(k'/k_ss), log A / sd(log A)]``:
+        with k' = (1 - ĉ) a, everything the action changes beyond today's reward. Only for
+        n = 1 (there the household's capital and hours are the aggregates; with n > 1 its
+        prices depend on the others' hours, which its observation does not hold)."""
+        if self.n != 1:
+            raise ValueError(f"the post-decision critic needs n = 1 in the RBC economy, not n = {self.n}")
+        p = self.p
+        obs, action = obs.to(DTYPE), action.to(DTYPE)
+        k = self.p.k_ss * torch.exp(obs[..., 0])
+        logA_sd = obs[..., 2]
+        A = torch.exp(logA_sd / self._inv_sd_logA)
+        chat, ell = action[..., 0], action[..., 1]
+        r, w, _ = factor_prices(p, A, k, ell)
+        a = cash_on_hand(p, r, w, k, ell)
+        c = chat * a
+        reward = torch.log(c) - p.chi * ell if p.utility == "linear_labour" else torch.log(c) + p.b * torch.log1p(-ell)
+        post = torch.stack([torch.log(a - c) - self._log_k_ss, logA_sd], -1)
+        return reward, post
+
     def step(self, action: torch.Tensor):
         """Advance one period. Returns (obs', reward (E, n), info dict of (E, n) or (E, 1) tensors)."""
         chat, ell = action[..., 0], action[..., 1]

@@ -20,6 +20,14 @@ Economics is float64; networks and buffer are float32. The discount is the house
 
 What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
 
+- ``critic = "post_decision"`` (optional): the economy knows today's reward r(s, a) and where
+  the action leaves the household, the post-decision state x(s, a) (its capital k' and what it
+  observed); the critics learn only the value of that, W(x) = E[V(s') | x], and
+  Q(s, a) = r(s, a) + γ W(x(s, a)) (post-decision value functions, as in approximate dynamic
+  programming). The actor's gradient goes through the exact r and x: the trade-off between
+  consuming today and saving is exact, and the critics must only get the slope of W in k'
+  right, not resolve tiny differences of Q between nearby actions. The economy supplies
+  ``decision_model(obs, action) -> (reward, x)``; everything else below applies unchanged.
 - ``entropy_space = "latent"`` (default): the entropy bonus is that of the latent Gaussian. The
   textbook log-density of the squashed action adds -log(1 - tanh²u), which rewards actions in
   the middle of [lo, hi]: with δ = 1 it biased ĉ and ℓ by 2-5% toward the middle. The latent
@@ -65,6 +73,7 @@ class SACConfig:
     """SAC hyperparameters of one arm; any field may be set under ``arms.<arm>.sac``."""
 
     # networks
+    critic: str = "q"                # "q": Q(s, a) learned from observation and action (textbook); "post_decision": Q = r(s, a) + γ W(x(s, a)), reward and post-decision state from the economy's model, only W learned
     hidden: int = 64                 # width of every hidden layer (actor and critics)
     layers: int = 2                  # hidden layers per network
     activation: str = "relu"         # hidden activation: "relu", "silu", "tanh" or "elu" (smooth ones give the critics a smooth argmax)
@@ -117,7 +126,8 @@ class SACConfig:
     select_tol: float = 0.002        # "euler": candidates have a return within this fraction of |best return| of it
     checkpoint_every: int = 5000     # updates between checkpoints (checkpoint.pt, written atomically)
 
-    _choices: typing.ClassVar[dict] = {"lr_schedule": ("constant", "cosine"),
+    _choices: typing.ClassVar[dict] = {"critic": ("q", "post_decision"),
+                                       "lr_schedule": ("constant", "cosine"),
                                        "activation": tuple(ACTIVATIONS),
                                        "entropy_space": ("action", "latent"),
                                        "select_by": ("last", "return", "euler", "euler_error")}
@@ -412,15 +422,22 @@ class ReplayBuffer:
 class SAC:
     """Shared actor, twin critics with targets, temperature; ``update`` is one gradient step."""
 
-    def __init__(self, obs_dim: int, bounds: Tensor, cfg: SACConfig, gamma: float, seed: int):
+    def __init__(self, obs_dim: int, bounds: Tensor, cfg: SACConfig, gamma: float, seed: int,
+                 model: typing.Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None = None, post_dim: int = 0):
+        """``model`` and ``post_dim``: the economy's ``decision_model`` and the size of its
+        post-decision features, required by ``critic = "post_decision"``."""
         self.cfg, self.gamma = cfg, float(gamma)
+        if cfg.critic == "post_decision" and (model is None or post_dim < 1):
+            raise ConfigError("SAC config key 'critic' = 'post_decision' needs the economy's decision model")
+        self.model = model if cfg.critic == "post_decision" else None
         d = bounds.shape[0]
         self.act_dim = d
         torch.manual_seed(seed)                               # network initialisation
         self.actor = Actor(obs_dim, bounds, cfg.hidden, cfg.layers, cfg.log_std_min, cfg.log_std_max,
                            cfg.activation, cfg.state_std)
         self.actor.start_at({"init_chat": cfg.init_chat, "init_ell": cfg.init_ell})
-        self.critic = TwinCritic(obs_dim + d, cfg.hidden, cfg.layers, cfg.activation)
+        critic_dim = post_dim if self.model is not None else obs_dim + d
+        self.critic = TwinCritic(critic_dim, cfg.hidden, cfg.layers, cfg.activation)
         # the policy that is evaluated and saved: the actor, or an average of it that smooths
         # the update-to-update jitter and the slow wander of a flat objective
         averaged = cfg.actor_ema > 0 or cfg.average_from is not None
@@ -466,10 +483,21 @@ class SAC:
             logp = logp - (log_jac + torch.log(self.actor.act_half32)).sum(-1)
         return u, logp, mean
 
-    @staticmethod
-    def critic_in(obs: Tensor, u: Tensor) -> Tensor:
-        """Critic input: observations and the squashed action tanh(u) in [-1, 1]."""
-        return torch.cat([obs, torch.tanh(u)], -1)
+    def critic_in(self, obs: Tensor, u: Tensor) -> Tensor:
+        """Critic input: the (standardised) observations and the squashed action tanh(u) in
+        [-1, 1]; with the post-decision critic, the post-decision features x(s, a(u))."""
+        if self.model is not None:
+            return self.model(obs, self.actor.to_economic(u))[1].float()
+        return torch.cat([self.norm_obs(obs), torch.tanh(u)], -1)
+
+    def q_values(self, net: TwinCritic, obs: Tensor, u: Tensor, params: list[Tensor] | None = None) -> Tensor:
+        """Q (2, B) of latent actions ``u`` at raw observations ``obs`` under critics ``net``, in
+        standardised reward units: ``net(critic_in)``, or r + γ W(x) (post-decision critic)."""
+        if self.model is None:
+            return net(self.critic_in(obs, u), params)
+        r, x = self.model(obs, self.actor.to_economic(u))
+        r = ((r - self.reward_shift) * self.reward_mult).float()
+        return r + self.gamma * net(x.float(), params)
 
     # -- normalisation ----------------------------------------------------------------------------
 
@@ -504,7 +532,7 @@ class SAC:
                 net.obs_shift.copy_(shift)
                 net.obs_scale.copy_(scale)
         if cfg.critic_norm:
-            shift, scale = _standardisation(self.critic_in(self.norm_obs(obs), u))
+            shift, scale = _standardisation(self.critic_in(obs, u))
             self.critic.renormalise(shift, scale)
             self.critic_target.renormalise(shift, scale)
 
@@ -534,18 +562,17 @@ class SAC:
         alpha = self.log_alpha.detach().exp()
         with torch.no_grad():
             next_u, next_logp, _ = self._sample(next_obs)
-            q_next = self.critic_target(self.critic_in(self.norm_obs(next_obs), next_u)).amin(0)
+            q_next = self.q_values(self.critic_target, next_obs, next_u).amin(0)
             rew = (rew - self.reward_shift * _geometric(disc, self.gamma)) * self.reward_mult
             target = rew + disc * (q_next - alpha * next_logp)
-        q = self.critic(self.critic_in(self.norm_obs(obs), act))
+        q = self.q_values(self.critic, obs, act)
         return (q - target).square().mean(1).sum()
 
     def actor_loss(self, obs) -> tuple[Tensor, Tensor]:
         alpha = self.log_alpha.detach().exp()
         frozen = [p.detach() for p in self._critic_params]
-        obs_n = self.norm_obs(obs)
         u, logp, mean = self._sample(obs)
-        q = self.critic(self.critic_in(obs_n, u), frozen).amin(0)
+        q = self.q_values(self.critic, obs, u, frozen).amin(0)
         loss = (alpha * logp - q).mean()
         if self.cfg.mean_penalty > 0:
             loss = loss + self.cfg.mean_penalty * torch.relu(mean.abs() - self.cfg.mean_bound).square().sum(-1).mean()

@@ -301,7 +301,11 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     eco = make_economy(rcfg, arm, n, E, seed=seed, training=True)     # with the arm's exploring starts
     d = len(eco.action_names)
     M = E * n
-    agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed)
+    if sc.critic == "post_decision" and isinstance(eco, RBCEconomy) and n != 1:
+        raise _config.ConfigError(f"arms.{arm}.sac.critic = 'post_decision' needs n = 1 in the RBC economy "
+                                  f"(a household's prices depend on the others' hours), not n = {n}")
+    model = eco.decision_model if sc.critic == "post_decision" else None
+    agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed, model=model, post_dim=eco.post_dim)
     buffer = ReplayBuffer(sc.buffer_size, M, eco.obs_dim, d)
     evaluator = Evaluator(rcfg, arm, n, sc, gamma)
     attrs = {**ident, "gamma": gamma, "envs": E, "sac": str(sc.as_dict()), "title": f"SAC training log, {arm} n={n} seed={seed}",
