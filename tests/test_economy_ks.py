@@ -181,3 +181,12 @@ def test_decision_model_is_the_step_with_prices_taken_as_given(cfg):
     assert_allclose(r.numpy(), r_step.numpy(), rtol=1e-12, atol=1e-12)
     assert_allclose(x[..., 0].numpy(), obs1[..., 0].numpy(), rtol=1e-12, atol=1e-12)
     assert_allclose(x[..., 1:].numpy(), obs[..., 1:].numpy(), rtol=0, atol=0)
+
+
+def test_decision_model_stays_finite_for_a_household_that_ate_its_capital(cfg):
+    """k ≈ 0 comes back from a float32 observation as ±1e-6: the reward stays finite."""
+    eco = make_economy(cfg, "ks", 10, 2, seed=0)
+    eco.k[:, :] = 1e-12
+    eco.employed[:, :] = False
+    r, x = eco.decision_model(eco.observe().float(), torch.full((2, 10, 1), 0.999, dtype=torch.float64))
+    assert torch.isfinite(r).all() and torch.isfinite(x).all()

@@ -26,6 +26,9 @@ from ..benchmarks.steady_state import capital_labour_ratio
 from .base import DTYPE, check_bounds, initial_capital
 
 
+A_FLOOR = 1e-6   # least cash on hand the post-decision critic's model assumes (see KSEconomy.decision_model)
+
+
 @dataclass
 class KSParams:
     """Parameters of one Krusell–Smith economy (the ks98 calibration) with n households."""
@@ -135,13 +138,16 @@ class KSEconomy:
         log 2, log(K/K_ss), ±1 (z), ±1 (ε)]``, from which the value of next period is expected."""
         p = self.p
         obs, chat = obs.to(DTYPE), action.to(DTYPE)[..., 0]
-        k = p.K_ss * torch.expm1(obs[..., 0] + math.log(2.0))
+        # float32 observations resolve k only to ~1e-7 K_ss: a household that ate (almost) all its
+        # capital may come back with k slightly below 0; an unemployed one's cash on hand is
+        # then floored at A_FLOOR (its reward log(ĉ a) stays finite, as in `step`)
+        k = (p.K_ss * torch.expm1(obs[..., 0] + math.log(2.0))).clamp(min=0.0)
         K = p.K_ss * torch.exp(obs[..., 1])
         good = obs[..., 2] > 0
         z = torch.where(good, self._z_values[0], self._z_values[1])
         L = p.l_bar * (1.0 - torch.where(good, self._U[0], self._U[1]).to(DTYPE) / p.n)
         r, w = self.factor_prices(z, K, L)
-        a = (1.0 - p.delta + r) * k + w * p.l_bar * (obs[..., 3] + 1.0) / 2.0
+        a = ((1.0 - p.delta + r) * k + w * p.l_bar * (obs[..., 3] + 1.0) / 2.0).clamp(min=A_FLOOR)
         c = chat * a
         post = torch.cat([(torch.log1p((a - c) / p.K_ss) - math.log(2.0)).unsqueeze(-1), obs[..., 1:]], -1)
         return torch.log(c), post
