@@ -171,8 +171,8 @@ def test_recentred_exploring_start_spreads_households_not_the_aggregate(cfg):
 
 def test_decision_model_is_the_step_with_prices_taken_as_given(cfg):
     """The post-decision critic's model at n = 500 (prices from the observed K and z, the exact
-    unemployment count): today's reward log c of `step`, and features that are the observation
-    with k replaced by k'."""
+    unemployment count): today's reward log c of `step`; features: k', the aggregate moved by
+    the household's own saving alone, K + (k' - k)/n, and the observed z and employment."""
     eco = make_economy(cfg, "ks", 500, 4, seed=5)
     obs = eco.observe()
     chat = 0.02 + 0.2 * torch.rand(4, 500, 1, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
@@ -180,7 +180,12 @@ def test_decision_model_is_the_step_with_prices_taken_as_given(cfg):
     obs1, r_step, info = eco.step(chat)
     assert_allclose(r.numpy(), r_step.numpy(), rtol=1e-12, atol=1e-12)
     assert_allclose(x[..., 0].numpy(), obs1[..., 0].numpy(), rtol=1e-12, atol=1e-12)
-    assert_allclose(x[..., 1:].numpy(), obs[..., 1:].numpy(), rtol=0, atol=0)
+    K_plus = info["K"] + (info["k_next"] - info["k"]) / 500
+    assert_allclose(x[..., 1].numpy(), torch.log(K_plus / eco.p.K_ss).numpy(), rtol=1e-12, atol=1e-12)
+    assert_allclose(x[..., 2:].numpy(), obs[..., 2:].numpy(), rtol=0, atol=0)
+    # summed over households, the own moves add up to next period's aggregate: Σ_i (K⁺_i - K) = K' - K
+    assert_allclose((K_plus - info["K"]).sum(-1).numpy(), (info["k_next"].mean(-1) - info["K"][..., 0]).numpy(),
+                    rtol=1e-10, atol=1e-12)
 
 
 def test_decision_model_stays_finite_for_a_household_that_ate_its_capital(cfg):

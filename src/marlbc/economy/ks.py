@@ -132,10 +132,12 @@ class KSEconomy:
     def decision_model(self, obs: torch.Tensor, action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Reward log c and post-decision features of one household, differentiable in ``action``.
 
-        From observations (…, 4) and ĉ (…, 1): prices from (K, z) as the household takes them
-        (L = l̄ (1 - U_z/n), the exact count), a = (1 - δ + r) k + w l̄ ε, c = ĉ a, and the
-        features (…, 4) are the observation with k replaced by k' = a - c: ``[log1p(k'/K_ss) -
-        log 2, log(K/K_ss), ±1 (z), ±1 (ε)]``, from which the value of next period is expected."""
+        From observations (…, 4) and ĉ (…, 1): today's prices from (K, z), which the action
+        cannot move (L = l̄ (1 - U_z/n), the exact count), a = (1 - δ + r) k + w l̄ ε, c = ĉ a,
+        and the features (…, 4) from which next period's value is expected: ``[log1p(k'/K_ss) -
+        log 2, log(K⁺/K_ss), ±1 (z), ±1 (ε)]`` with k' = a - c and K⁺ = K + (k' - k)/n, the
+        aggregate capital moved by the household's own saving, the others' held: its effect on
+        next period's prices (1/n of the aggregate's) reaches the critic, as in the n-player game."""
         p = self.p
         obs, chat = obs.to(DTYPE), action.to(DTYPE)[..., 0]
         # float32 observations resolve k only to ~1e-7 K_ss: a household that ate (almost) all its
@@ -149,7 +151,10 @@ class KSEconomy:
         r, w = self.factor_prices(z, K, L)
         a = ((1.0 - p.delta + r) * k + w * p.l_bar * (obs[..., 3] + 1.0) / 2.0).clamp(min=A_FLOOR)
         c = chat * a
-        post = torch.cat([(torch.log1p((a - c) / p.K_ss) - math.log(2.0)).unsqueeze(-1), obs[..., 1:]], -1)
+        k1 = a - c
+        K_post = (K + (k1 - k) / p.n).clamp(min=A_FLOOR)    # K⁺: own saving moves the aggregate by 1/n
+        post = torch.stack([torch.log1p(k1 / p.K_ss) - math.log(2.0), torch.log(K_post) - self._log_K_ss,
+                            obs[..., 2], obs[..., 3]], -1)
         return torch.log(c), post
 
     def step(self, action: torch.Tensor, z_next: torch.Tensor | None = None):
