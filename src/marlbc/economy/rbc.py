@@ -97,6 +97,13 @@ def cash_on_hand(p: RBCParams, r, w, k, ell) -> torch.Tensor:
     return torch.addcmul(w * ell, r + (1.0 - p.delta), k)
 
 
+def utility(p: RBCParams, c: torch.Tensor, ell: torch.Tensor) -> torch.Tensor:
+    """Period reward: log c - χ ℓ ("linear_labour") or log c + b log(1 - ℓ) ("log_leisure")."""
+    if p.utility == "linear_labour":
+        return torch.log(c).sub_(ell, alpha=p.chi)
+    return torch.log(c).add_(torch.log1p(-ell), alpha=p.b)
+
+
 def own_margins(p: RBCParams, info: dict) -> tuple[torch.Tensor, torch.Tensor]:
     """A household's marginal gross return on its own capital, R_i = ∂a_i/∂k_i, and marginal
     wage, W_i = ∂a_i/∂ℓ_i, in the period of ``info`` (from :meth:`RBCEconomy.step`), including
@@ -218,7 +225,7 @@ class RBCEconomy:
         r, w, _ = factor_prices(p, A, k, ell)
         a = cash_on_hand(p, r, w, k, ell)
         c = chat * a
-        reward = torch.log(c) - p.chi * ell if p.utility == "linear_labour" else torch.log(c) + p.b * torch.log1p(-ell)
+        reward = utility(p, c, ell)
         post = torch.stack([torch.log(a - c) - self._log_k_ss, logA_sd], -1)
         return reward, post
 
@@ -233,10 +240,7 @@ class RBCEconomy:
         a = cash_on_hand(p, r, w, k, ell)
         c = chat * a
         k_next = a - c
-        if p.utility == "linear_labour":
-            reward = torch.log(c).sub_(ell, alpha=p.chi)
-        else:
-            reward = torch.log(c).add_(torch.log1p(-ell), alpha=p.b)
+        reward = utility(p, c, ell)
         info = {"k": k, "A": A, "ell": ell, "r": r, "w": w, "a": a, "c": c, "k_next": k_next, "Y": Y}
         self.k = k_next
         if self.shocks and p.sigma_A > 0:
