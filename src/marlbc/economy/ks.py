@@ -78,7 +78,8 @@ class KSEconomy:
         self._p_stay = torch.tensor(np.diag(params.P_z).copy(), dtype=DTYPE)
         self._P_uu = torch.tensor(params.P_uu, dtype=DTYPE)
         self._U = torch.tensor([math.floor(u * params.n + 0.5) for u in params.u])   # exact unemployed counts
-        self._log_K_ss = math.log(params.K_ss)
+        self._K_ss = params.K_ss                       # a property that solves the steady state: once
+        self._log_K_ss = math.log(self._K_ss)
         self.reset()
 
     @property
@@ -143,8 +144,8 @@ class KSEconomy:
         # float32 observations resolve k only to ~1e-7 K_ss: a household that ate (almost) all its
         # capital may come back with k slightly below 0; an unemployed one's cash on hand is
         # then floored at A_FLOOR (its reward log(ĉ a) stays finite, as in `step`)
-        k = (p.K_ss * torch.expm1(obs[..., 0] + math.log(2.0))).clamp(min=0.0)
-        K = p.K_ss * torch.exp(obs[..., 1])
+        k = (self._K_ss * torch.expm1(obs[..., 0] + math.log(2.0))).clamp(min=0.0)
+        K = self._K_ss * torch.exp(obs[..., 1])
         good = obs[..., 2] > 0
         z = torch.where(good, self._z_values[0], self._z_values[1])
         L = p.l_bar * (1.0 - torch.where(good, self._U[0], self._U[1]).to(DTYPE) / p.n)
@@ -153,7 +154,7 @@ class KSEconomy:
         c = chat * a
         k1 = a - c
         K_post = (K + (k1 - k) / p.n).clamp(min=A_FLOOR)    # K⁺: own saving moves the aggregate by 1/n
-        post = torch.stack([torch.log1p(k1 / p.K_ss) - math.log(2.0), torch.log(K_post) - self._log_K_ss,
+        post = torch.stack([torch.log1p(k1 / self._K_ss) - math.log(2.0), torch.log(K_post) - self._log_K_ss,
                             obs[..., 2], obs[..., 3]], -1)
         return torch.log(c), post
 

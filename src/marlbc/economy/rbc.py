@@ -168,7 +168,8 @@ class RBCEconomy:
         self._type_obs_template[..., 3] = (params.kappa - 1) / TYPE_SCALE
         self._type_obs_template[..., 4] = (params.lam - 1) / TYPE_SCALE
         self._inv_sd_logA = 1.0 / params.sd_logA if params.sigma_A > 0 else 1.0
-        self._log_k_ss = math.log(params.k_ss)
+        self._k_ss = params.k_ss                       # a property that solves the steady state: once
+        self._log_k_ss = math.log(self._k_ss)
         self.k = torch.empty(self.E, self.n, dtype=DTYPE)
         self.logA = torch.zeros(self.E, 1, dtype=DTYPE)
         self.reset()
@@ -218,7 +219,7 @@ class RBCEconomy:
             raise ValueError(f"the post-decision critic needs n = 1 in the RBC economy, not n = {self.n}")
         p = self.p
         obs, action = obs.to(DTYPE), action.to(DTYPE)
-        k = self.p.k_ss * torch.exp(obs[..., 0])
+        k = self._k_ss * torch.exp(obs[..., 0])
         logA_sd = obs[..., 2]
         A = torch.exp(logA_sd / self._inv_sd_logA)
         chat, ell = action[..., 0], action[..., 1]
