@@ -233,7 +233,53 @@ def test_decision_model_is_the_step_and_differentiable(cfg, arm):
     assert_allclose(g[..., 0].numpy(), 1.0 / a[..., 0].detach().numpy(), rtol=1e-10)
 
 
-def test_decision_model_refuses_several_households(cfg):
-    eco = make_economy(cfg, "baseline", 5, 2, seed=0)
-    with pytest.raises(ValueError, match="n = 1"):
-        eco.decision_model(eco.observe(), torch.full((2, 5, 2), 0.5, dtype=DT))
+@pytest.mark.parametrize("aggregation", ["marginal", "effective"])
+@pytest.mark.parametrize("arm", ["heterogeneous", "baseline"])
+def test_decision_model_with_several_households(cfg, arm, aggregation):
+    """n > 1: with the context [K, L_-i] taken before the step, the model gives each household
+    the reward and k' of `step`; its hours move its own prices, so ∂r/∂ℓ = W_i/a_i − χ with W_i
+    the own marginal wage of the game (`own_margins`); and the K⁺ of all households add up to
+    the aggregate's move, Σ_i (K⁺_i − K) = K' − K (per head)."""
+    import dataclasses
+
+    from marlbc.economy.rbc import own_margins
+
+    n = 7
+    eco = make_economy(cfg, arm, n, 16, seed=3)
+    eco.p = dataclasses.replace(eco.p, aggregation=aggregation)
+    gen = torch.Generator().manual_seed(4)
+    obs = eco.observe()
+    lo, hi = eco.action_bounds[:, 0], eco.action_bounds[:, 1]
+    a = (lo + (hi - lo) * torch.rand(16, n, 2, generator=gen, dtype=DT)).requires_grad_(True)
+    ctx = eco.context(a.detach())
+    assert eco.ctx_dim == ctx.shape[-1] == 2 and eco.post_dim == 6
+    r, x = eco.decision_model(obs, a, ctx)
+    k_mean = eco.k.mean(-1, keepdim=True)
+    _, r_step, info = eco.step(a.detach())
+    assert_allclose(r.detach().numpy(), r_step.numpy(), rtol=1e-10, atol=1e-10)
+    assert_allclose(x[..., 0].detach().numpy(), torch.log(info["k_next"] / eco.p.k_ss).numpy(), rtol=1e-10, atol=1e-10)
+    K_post = eco.p.k_ss * torch.exp(x[..., 2].detach())
+    assert_allclose((K_post - k_mean).sum(-1).numpy(), (info["k_next"].mean(-1) - k_mean[:, 0]).numpy(), rtol=1e-5)
+    (g,) = torch.autograd.grad(r.sum(), a)
+    _, W = own_margins(eco.p, info)
+    assert_allclose(g[..., 1].numpy(), (W / info["a"] - eco.p.chi).numpy(), rtol=1e-8, atol=1e-10)
+    with pytest.raises(ValueError, match="needs the context"):
+        eco.decision_model(obs, a.detach())
+
+
+def test_expected_cash_on_hand_feature_is_the_steady_state_one_there(cfg):
+    """At the symmetric steady state (k = k_ss, A = 1, steady actions) the post-decision
+    feature â' is next period's cash on hand, a_ss = (1 - δ + r) k_ss + w ℓ_ss; it rises with κ_i
+    and λ_i."""
+    eco = make_economy(cfg, "baseline", 20, 2, seed=0)
+    eco.k = torch.full((2, 20), eco.p.k_ss, dtype=DT)
+    eco.logA = torch.zeros(2, 1, dtype=DT)
+    a, _ = steady_action(eco)
+    obs = eco.observe()
+    r, x = eco.decision_model(obs, a, eco.context(a))
+    _, _, info = eco.step(a)
+    assert_allclose(x[..., 1].numpy(), torch.log(info["a"] / eco.p.k_ss).numpy(), rtol=0, atol=1e-6)
+    richer = obs.clone()
+    richer[..., 3:] = 1.0                                     # κ = λ = 1.02
+    _, x_rich = eco.decision_model(richer, a, eco.context(a))
+    assert (x_rich[..., 1] > x[..., 1]).all()

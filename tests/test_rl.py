@@ -108,13 +108,33 @@ def test_replay_n_step_returns_stop_at_episode_ends():
     for t in range(6, 12):
         buf.add(torch.tensor([[float(t)]]), torch.zeros(1, 1), torch.tensor([t + 1.0]))
     g = torch.Generator().manual_seed(0)
-    obs, _, rew, nxt, disc = buf.sample(512, 3, 0.5, g)
+    obs, _, rew, nxt, disc, ctx, next_ctx = buf.sample(512, 3, 0.5, g)
+    assert ctx is None and next_ctx is None                # no context kept
     for o, r, x, d in zip(obs[:, 0].tolist(), rew.tolist(), nxt[:, 0].tolist(), disc.tolist()):
         o = int(o)
         assert o != 5                               # the terminal slot is never a start
         m = min(3, 5 - o) if o < 5 else 3           # stops at the episode end
         assert x == o + m and d == 0.5**m
         assert r == pytest.approx(sum(0.5**j * (o + j + 1) for j in range(m)))
+
+
+def test_replay_context_travels_with_its_slot_and_resumes():
+    """The decision model's context is stored per household transition and comes back with
+    the observation it belongs to, and with the bootstrap observation (also at an episode end)."""
+    buf = ReplayBuffer(capacity=1000, M=3, obs_dim=1, act_dim=1, ctx_dim=2)
+    for t in range(40):
+        obs = torch.tensor([[100.0 * t + j] for j in range(3)])
+        ctx = torch.cat([obs, -obs], -1)                      # a context that names its slot
+        buf.add(obs, ctx=ctx) if t % 10 == 9 else buf.add(obs, torch.zeros(3, 1), torch.ones(3), ctx)
+    b = buf.sample(256, 3, 0.9, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(b.ctx, torch.cat([b.obs, -b.obs], -1))
+    torch.testing.assert_close(b.next_ctx, torch.cat([b.next_obs, -b.next_obs], -1))
+    assert (b.next_obs[:, 0] // 100 % 10 == 9).any()             # some bootstrap at an episode end
+    other = ReplayBuffer(capacity=1000, M=3, obs_dim=1, act_dim=1, ctx_dim=2)
+    other.load_state_dict(buf.state_dict())
+    assert torch.equal(other.ctx, buf.ctx)
+    with pytest.raises(ValueError, match="context of 2 values"):
+        buf.add(torch.zeros(3, 1), torch.zeros(3, 1), torch.ones(3))
 
 
 def toy_model(obs, a):
@@ -387,7 +407,14 @@ def test_post_decision_critic_learns_the_closed_form(base_cfg, tmp_path):
     assert abs(summary["last"]["chat_mean"] / 0.658 - 1) < 0.02
 
 
-def test_post_decision_critic_refuses_rbc_with_several_households(base_cfg, tmp_path):
-    cfg = make_cfg(base_cfg, "baseline", 100, critic="post_decision")
-    with pytest.raises(ConfigError, match=r"arms.baseline.sac.critic"):
-        train(cfg, "baseline", 3, 0, tmp_path, progress=False)
+def test_post_decision_critic_trains_households_that_share_prices(base_cfg, tmp_path):
+    """n > 1 in the RBC economy: the replay buffer keeps each transition's context [K, L_-i],
+    and a short heterogeneous run trains, saves and resumes like any other."""
+    cfg = make_cfg(base_cfg, "heterogeneous", 200, critic="post_decision", episode_length=50)
+    summary = train(cfg, "heterogeneous", 9, 0, tmp_path, progress=False)
+    ck = torch.load(tmp_path / CHECKPOINT_FILE, weights_only=False)
+    ctx = ck["buffer"]["ctx"]
+    assert ctx.shape[1:] == (8 * 9, 2) and torch.isfinite(ctx).all()
+    K, L_minus = ctx[..., 0], ctx[..., 1]
+    assert (K > 0).all() and (L_minus > 0).all()
+    assert math.isfinite(summary["last"]["eval_return"])

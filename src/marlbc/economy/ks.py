@@ -129,8 +129,10 @@ class KSEconomy:
         return alpha * zKa / KL, (1.0 - alpha) * zKa
 
     post_dim = 4
+    ctx_dim = 0          # prices follow from the observation: the decision model needs no context
 
-    def decision_model(self, obs: torch.Tensor, action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def decision_model(self, obs: torch.Tensor, action: torch.Tensor,
+                       ctx: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Reward log c and post-decision features of one household, differentiable in ``action``.
 
         From observations (…, 4) and ĉ (…, 1): today's prices from (K, z), which the action

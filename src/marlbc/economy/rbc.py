@@ -72,23 +72,36 @@ class RBCParams:
 
 def factor_prices(p: RBCParams, A: torch.Tensor, k: torch.Tensor, ell: torch.Tensor):
     """Rental rates r_i, wages w_i (E, n) and output Y (E, 1) for capital k and hours ℓ (E, n)."""
-    alpha = p.alpha
     if p.aggregation == "marginal":
         K = k if p.n == 1 else k.sum(-1, keepdim=True)      # a sum over one household is itself
         L = ell if p.n == 1 else ell.sum(-1, keepdim=True)
+    else:
+        K = (p.kappa * k).mean(-1, keepdim=True)
+        L = (p.lam * ell).mean(-1, keepdim=True)
+    typed = p.aggregation == "effective" or not p.homogeneous
+    return prices(p, A, K, L, p.kappa if typed else None, p.lam if typed else None)
+
+
+def prices(p: RBCParams, A, K, L, kappa=None, lam=None):
+    """Rental rates r_i, wages w_i and output Y from the aggregates K, L of ``p.aggregation``:
+
+        marginal:  r_i = α A (K/L)^(α-1) κ_i,  w_i = (1-α) A (K/L)^α λ_i,  Y = A K^α L^(1-α)
+        effective: Y = A K^α L^(1-α),  r_i = α Y/K κ_i,  w_i = (1-α) Y/L λ_i
+
+    ``kappa``, ``lam`` None: κ_i = λ_i = 1."""
+    alpha = p.alpha
+    if p.aggregation == "marginal":
         KL = K / L
         AKL = A * KL**alpha                       # A (K/L)^α
         Y = AKL * L
         r = alpha * AKL / KL
         w = (1.0 - alpha) * AKL
-        if not p.homogeneous:
-            r, w = r * p.kappa, w * p.lam
     else:
-        K = (p.kappa * k).mean(-1, keepdim=True)
-        L = (p.lam * ell).mean(-1, keepdim=True)
         Y = A * K**alpha * L ** (1.0 - alpha)
-        r = (alpha * Y / K) * p.kappa
-        w = ((1.0 - alpha) * Y / L) * p.lam
+        r = alpha * Y / K
+        w = (1.0 - alpha) * Y / L
+    if kappa is not None:
+        r, w = r * kappa, w * lam
     return r, w, Y
 
 
@@ -168,7 +181,8 @@ class RBCEconomy:
         self._type_obs_template[..., 3] = (params.kappa - 1) / TYPE_SCALE
         self._type_obs_template[..., 4] = (params.lam - 1) / TYPE_SCALE
         self._inv_sd_logA = 1.0 / params.sd_logA if params.sigma_A > 0 else 1.0
-        self._k_ss = params.k_ss                       # a property that solves the steady state: once
+        ss = steady_state(params.alpha, params.beta, params.delta, params.utility, params.chi, params.b)
+        self._k_ss, self._L_ss = ss.K, ss.L            # solved once (params.k_ss solves on every call)
         self._log_k_ss = math.log(self._k_ss)
         self.k = torch.empty(self.E, self.n, dtype=DTYPE)
         self.logA = torch.zeros(self.E, 1, dtype=DTYPE)
@@ -205,30 +219,85 @@ class RBCEconomy:
         obs[..., 2] = logA * self._inv_sd_logA
         return obs
 
-    post_dim = 2
+    @property
+    def post_dim(self) -> int:
+        """Size of the post-decision features: 2 for n = 1, 6 otherwise (see :meth:`decision_model`)."""
+        return 2 if self.n == 1 else 6
 
-    def decision_model(self, obs: torch.Tensor, action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    @property
+    def ctx_dim(self) -> int:
+        """Size of the context a household's decision model needs beyond its observation: 0 for
+        n = 1, else 2, ``[K, L_-i]`` (see :meth:`context`)."""
+        return 0 if self.n == 1 else 2
+
+    def context(self, action: torch.Tensor) -> torch.Tensor:
+        """What household i's reward depends on besides its own observation and action, taken
+        as given when it decides (the others move simultaneously): (E, n, 2) ``[K, L_-i]``, the
+        capital aggregate of today's prices and the others' share of the hours aggregate
+        (``marginal``: K = Σ_j k_j, L_-i = Σ_(j≠i) ℓ_j; ``effective``: K = mean_j κ_j k_j,
+        L_-i = Σ_(j≠i) λ_j ℓ_j / n), at the current capital and the households' ``action``."""
+        p, k, ell = self.p, self.k, action[..., 1].to(DTYPE)
+        if p.aggregation == "marginal":
+            K, own = k.sum(-1, keepdim=True), ell
+        else:
+            K, own = (p.kappa * k).mean(-1, keepdim=True), p.lam * ell / self.n
+        L = own.sum(-1, keepdim=True)
+        return torch.stack([K.expand_as(k), L - own], -1)
+
+    def decision_model(self, obs: torch.Tensor, action: torch.Tensor,
+                       ctx: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Reward and post-decision state of one household, differentiable in ``action``.
 
-        From observations (…, 5) and actions (…, 2) = (ĉ, ℓ) in economic units, the period's
-        reward (…,) and the post-decision features (…, 2) ``[log(k'/k_ss), log A / sd(log A)]``:
-        with k' = (1 - ĉ) a, everything the action changes beyond today's reward. Only for
-        n = 1 (there the household's capital and hours are the aggregates; with n > 1 its
-        prices depend on the others' hours, which its observation does not hold)."""
-        if self.n != 1:
-            raise ValueError(f"the post-decision critic needs n = 1 in the RBC economy, not n = {self.n}")
+        From observations (…, 5), actions (…, 2) = (ĉ, ℓ) in economic units and, for n > 1, the
+        context (…, 2) ``[K, L_-i]`` of :meth:`context`: today's prices with the household's own
+        hours in L (its own effect on r_i and w_i, as in the n-player game), the reward (…,),
+        and the post-decision features, everything the action changes beyond today's reward,
+        with k' = (1 - ĉ) a: for n = 1, ``[log(k'/k_ss), log A / sd(log A)]``; for n > 1,
+        ``[log(k'/k_ss), log(â'/k_ss), log(K⁺/k_ss), log A / sd(log A), type, type]`` with
+
+            K⁺ = mean k + (k' - k)/n     mean capital moved by the household's own saving, the others' held
+            â' = (1 - δ + r_i') k' + w_i' ℓ_ss   next period's cash on hand at the prices of A' = A^ρ,
+                                         K' = K moved by its own saving, L' = the others' hours scaled to n
+
+        â' carries what makes a unit of k' worth more to one household than to another (κ_i, λ_i
+        and its own effect on next period's rent) into one smooth input: with (k', K⁺, types)
+        alone the critic ranked the households' capital as the game does only by chance
+        (Spearman 0.21 at n = 20 against 0.80 with â')."""
         p = self.p
         obs, action = obs.to(DTYPE), action.to(DTYPE)
         k = self._k_ss * torch.exp(obs[..., 0])
         logA_sd = obs[..., 2]
         A = torch.exp(logA_sd / self._inv_sd_logA)
         chat, ell = action[..., 0], action[..., 1]
-        r, w, _ = factor_prices(p, A, k, ell)
+        if self.n == 1:
+            r, w, _ = factor_prices(p, A, k, ell)
+        else:
+            if ctx is None:
+                raise ValueError(f"the decision model of an RBC economy with n = {self.n} needs the context [K, L_-i]")
+            kappa, lam = 1.0 + TYPE_SCALE * obs[..., 3], 1.0 + TYPE_SCALE * obs[..., 4]
+            ctx = ctx.to(DTYPE)
+            L = ctx[..., 1] + (ell if p.aggregation == "marginal" else lam * ell / self.n)
+            r, w, _ = prices(p, A, ctx[..., 0], L, kappa, lam)
         a = cash_on_hand(p, r, w, k, ell)
         c = chat * a
         reward = utility(p, c, ell)
-        post = torch.stack([torch.log(a - c) - self._log_k_ss, logA_sd], -1)
-        return reward, post
+        k1 = a - c
+        log_k1 = torch.log(k1) - self._log_k_ss
+        if self.n == 1:
+            return reward, torch.stack([log_k1, logA_sd], -1)
+        # K⁺ >= k'/n: float32 observations must not take it below what the household alone holds
+        K_post = torch.maximum(self._k_ss * torch.exp(obs[..., 1]) + (k1 - k) / self.n, k1 / self.n)
+        # â': next period's cash on hand at next period's prices, A' = A^ρ, the household's own
+        # saving in K', the others' hours in L', steady-state hours: the return on its capital
+        # (κ_i, and its own effect on r) and its wage (λ_i) enter W through one smooth feature
+        w_k = 1.0 if p.aggregation == "marginal" else kappa / self.n        # ∂K/∂k_i
+        K1 = torch.maximum(ctx[..., 0] + (k1 - k) * w_k, k1 * w_k)
+        L1 = ctx[..., 1] * (self.n / (self.n - 1))
+        r1, w1, _ = prices(p, A.pow(p.rho), K1, L1, kappa, lam)
+        a1 = torch.addcmul(w1 * self._L_ss, r1 + (1.0 - p.delta), k1)
+        feats = [log_k1, torch.log(a1) - self._log_k_ss, torch.log(K_post) - self._log_k_ss, logA_sd,
+                 obs[..., 3], obs[..., 4]]
+        return reward, torch.stack(feats, -1)
 
     def step(self, action: torch.Tensor):
         """Advance one period. Returns (obs', reward (E, n), info dict of (E, n) or (E, 1) tensors)."""

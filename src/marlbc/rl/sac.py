@@ -27,7 +27,10 @@ What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
   programming). The actor's gradient goes through the exact r and x: the trade-off between
   consuming today and saving is exact, and the critics must only get the slope of W in k'
   right, not resolve tiny differences of Q between nearby actions. The economy supplies
-  ``decision_model(obs, action) -> (reward, x)``; everything else below applies unchanged.
+  ``decision_model(obs, action[, ctx]) -> (reward, x)``, where ``ctx`` is what the reward
+  depends on beyond the household's observation (in the RBC economy with n > 1, the capital
+  aggregate and the others' hours, taken as given), stored with each transition in the replay
+  buffer; everything else below applies unchanged.
 - ``entropy_space = "latent"`` (default): the entropy bonus is that of the latent Gaussian. The
   textbook log-density of the squashed action adds -log(1 - tanh²u), which rewards actions in
   the middle of [lo, hi]: with δ = 1 it biased ĉ and ℓ by 2-5% toward the middle. The latent
@@ -324,28 +327,49 @@ class TwinCritic(nn.Module):
 # Replay buffer
 # ----------------------------------------------------------------------------------------------
 
+class Batch(typing.NamedTuple):
+    """A sample of household transitions: n-step reward ``rew`` and bootstrap discount ``disc``;
+    ``ctx``, ``next_ctx``: the decision model's context at ``obs`` and ``next_obs`` (or None)."""
+
+    obs: Tensor
+    act: Tensor
+    rew: Tensor
+    next_obs: Tensor
+    disc: Tensor
+    ctx: Tensor | None = None
+    next_ctx: Tensor | None = None
+
+
 class ReplayBuffer:
     """Time-major ring of ``T = capacity // M`` slots of ``M = E * n`` household transitions.
 
     Slot ``t`` holds the observations at time t, the latent actions taken and the rewards; the
     next observations are those of slot ``t + 1``. A slot holding the last observation of an
-    episode has no action: ``valid[t] = False``, and n-step returns stop there.
+    episode has no action: ``valid[t] = False``, and n-step returns stop there. With
+    ``ctx_dim > 0`` every slot also holds the context of the economy's decision model (what a
+    household's reward depends on beyond its observation, e.g. the others' hours).
     """
 
-    def __init__(self, capacity: int, M: int, obs_dim: int, act_dim: int):
+    def __init__(self, capacity: int, M: int, obs_dim: int, act_dim: int, ctx_dim: int = 0):
         self.T = max(capacity // M, 4)
-        self.M, self.obs_dim, self.act_dim = M, obs_dim, act_dim
+        self.M, self.obs_dim, self.act_dim, self.ctx_dim = M, obs_dim, act_dim, ctx_dim
         self.obs = torch.zeros(self.T, M, obs_dim)
         self.act = torch.zeros(self.T, M, act_dim)
         self.rew = torch.zeros(self.T, M)
+        self.ctx = torch.zeros(self.T, M, ctx_dim) if ctx_dim else None
         self.valid = torch.zeros(self.T, dtype=torch.bool)
         self.t = 0                           # slots written so far (logical time of the next slot)
 
-    def add(self, obs: Tensor, act: Tensor | None = None, rew: Tensor | None = None) -> None:
-        """Write slot ``t``: observations (M, obs_dim) and, unless the slot ends an episode, the
-        actions (M, d) and rewards (M,) taken there."""
+    def add(self, obs: Tensor, act: Tensor | None = None, rew: Tensor | None = None,
+            ctx: Tensor | None = None) -> None:
+        """Write slot ``t``: observations (M, obs_dim), the context (M, ctx_dim) if the buffer
+        holds one and, unless the slot ends an episode, the actions (M, d) and rewards (M,) taken there."""
         s = self.t % self.T
         self.obs[s] = obs
+        if self.ctx is not None:
+            if ctx is None:
+                raise ValueError(f"this replay buffer holds a context of {self.ctx_dim} values per transition; none given")
+            self.ctx[s] = ctx
         if act is None:
             self.valid[s] = False
         else:
@@ -354,8 +378,8 @@ class ReplayBuffer:
             self.valid[s] = True
         self.t += 1
 
-    def sample(self, batch: int, n_step: int, gamma: float, generator: torch.Generator):
-        """(obs, latent action, n-step discounted reward, bootstrap obs, bootstrap discount)."""
+    def sample(self, batch: int, n_step: int, gamma: float, generator: torch.Generator) -> Batch:
+        """Uniform transitions with n-step discounted rewards (see :class:`Batch`)."""
         T, M = self.T, self.M
         oldest = max(0, self.t - T)
         newest = self.t - 1 - n_step                 # the bootstrap slot t + n_step is written
@@ -387,11 +411,15 @@ class ReplayBuffer:
             s_next = (s + m) % T
             disc = gamma ** m.float()
         next_obs = self.obs.view(T * M, -1)[s_next * M + j]
-        return obs, act, rew, next_obs, disc
+        if self.ctx is None:
+            return Batch(obs, act, rew, next_obs, disc)
+        ctx = self.ctx.view(T * M, -1)
+        return Batch(obs, act, rew, next_obs, disc, ctx[flat], ctx[s_next * M + j])
 
-    def recent(self, window: int, max_rows: int) -> tuple[Tensor, Tensor, Tensor]:
-        """Observations, actions and rewards of the valid slots among the last ``window // M``
-        written (at least one slot), every k-th row so that at most ``max_rows`` come back."""
+    def recent(self, window: int, max_rows: int) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+        """Observations, actions, rewards and contexts (None without) of the valid slots among the
+        last ``window // M`` written (at least one slot), every k-th row so that at most
+        ``max_rows`` come back."""
         slots = max(1, min(window // self.M, self.t, self.T))
         idx = torch.arange(self.t - slots, self.t) % self.T
         idx = idx[self.valid[idx]]
@@ -399,19 +427,25 @@ class ReplayBuffer:
         act = self.act[idx].reshape(-1, self.act_dim)
         rew = self.rew[idx].reshape(-1)
         step = max(1, obs.shape[0] // max_rows)
-        return obs[::step], act[::step], rew[::step]
+        ctx = None if self.ctx is None else self.ctx[idx].reshape(-1, self.ctx_dim)[::step]
+        return obs[::step], act[::step], rew[::step], ctx
 
     def state_dict(self) -> dict:
         """The filled part only (slots in ring order) and the write counter."""
         n = min(self.t, self.T)
-        return {"T": self.T, "M": self.M, "t": self.t, "obs": self.obs[:n].clone(),
-                "act": self.act[:n].clone(), "rew": self.rew[:n].clone(), "valid": self.valid[:n].clone()}
+        sd = {"T": self.T, "M": self.M, "t": self.t, "obs": self.obs[:n].clone(),
+              "act": self.act[:n].clone(), "rew": self.rew[:n].clone(), "valid": self.valid[:n].clone()}
+        if self.ctx is not None:
+            sd["ctx"] = self.ctx[:n].clone()
+        return sd
 
     def load_state_dict(self, sd: dict) -> None:
         if (sd["T"], sd["M"]) != (self.T, self.M):
             raise ValueError(f"replay buffer shape {(sd['T'], sd['M'])} does not fit {(self.T, self.M)}")
         n = sd["obs"].shape[0]
         self.obs[:n], self.act[:n], self.rew[:n], self.valid[:n] = sd["obs"], sd["act"], sd["rew"], sd["valid"]
+        if self.ctx is not None:
+            self.ctx[:n] = sd["ctx"]
         self.t = sd["t"]
 
 
@@ -483,19 +517,26 @@ class SAC:
             logp = logp - (log_jac + torch.log(self.actor.act_half32)).sum(-1)
         return u, logp, mean
 
-    def critic_in(self, obs: Tensor, u: Tensor) -> Tensor:
+    def _model(self, obs: Tensor, u: Tensor, ctx: Tensor | None) -> tuple[Tensor, Tensor]:
+        """The economy's (reward, post-decision features) for latent actions ``u``."""
+        a = self.actor.to_economic(u)
+        return self.model(obs, a) if ctx is None else self.model(obs, a, ctx)
+
+    def critic_in(self, obs: Tensor, u: Tensor, ctx: Tensor | None = None) -> Tensor:
         """Critic input: the (standardised) observations and the squashed action tanh(u) in
         [-1, 1]; with the post-decision critic, the post-decision features x(s, a(u))."""
         if self.model is not None:
-            return self.model(obs, self.actor.to_economic(u))[1].float()
+            return self._model(obs, u, ctx)[1].float()
         return torch.cat([self.norm_obs(obs), torch.tanh(u)], -1)
 
-    def q_values(self, net: TwinCritic, obs: Tensor, u: Tensor, params: list[Tensor] | None = None) -> Tensor:
+    def q_values(self, net: TwinCritic, obs: Tensor, u: Tensor, params: list[Tensor] | None = None,
+                 ctx: Tensor | None = None) -> Tensor:
         """Q (2, B) of latent actions ``u`` at raw observations ``obs`` under critics ``net``, in
-        standardised reward units: ``net(critic_in)``, or r + γ W(x) (post-decision critic)."""
+        standardised reward units: ``net(critic_in)``, or r + γ W(x) (post-decision critic, whose
+        model may need the context ``ctx``)."""
         if self.model is None:
             return net(self.critic_in(obs, u), params)
-        r, x = self.model(obs, self.actor.to_economic(u))
+        r, x = self._model(obs, u, ctx)
         r = ((r - self.reward_shift) * self.reward_mult).float()
         return r + self.gamma * net(x.float(), params)
 
@@ -513,7 +554,7 @@ class SAC:
         - actor observations (``obs_norm``): from the warm-up data only, then frozen.
         """
         cfg = self.cfg
-        obs, u, r = buffer.recent(cfg.norm_window, max_rows=65_536)
+        obs, u, r, ctx = buffer.recent(cfg.norm_window, max_rows=65_536)
         if initial or cfg.reward_norm:
             r = r.double()
             std = r.std().item() if r.numel() > 1 else 1.0
@@ -532,7 +573,7 @@ class SAC:
                 net.obs_shift.copy_(shift)
                 net.obs_scale.copy_(scale)
         if cfg.critic_norm:
-            shift, scale = _standardisation(self.critic_in(obs, u))
+            shift, scale = _standardisation(self.critic_in(obs, u, ctx))
             self.critic.renormalise(shift, scale)
             self.critic_target.renormalise(shift, scale)
 
@@ -558,21 +599,21 @@ class SAC:
             per_dim = cfg.target_entropy_final + (cfg.target_entropy - cfg.target_entropy_final) * w
             self.target_entropy = per_dim * self.act_dim
 
-    def critic_loss(self, obs, act, rew, next_obs, disc) -> Tensor:
+    def critic_loss(self, obs, act, rew, next_obs, disc, ctx=None, next_ctx=None) -> Tensor:
         alpha = self.log_alpha.detach().exp()
         with torch.no_grad():
             next_u, next_logp, _ = self._sample(next_obs)
-            q_next = self.q_values(self.critic_target, next_obs, next_u).amin(0)
+            q_next = self.q_values(self.critic_target, next_obs, next_u, ctx=next_ctx).amin(0)
             rew = (rew - self.reward_shift * _geometric(disc, self.gamma)) * self.reward_mult
             target = rew + disc * (q_next - alpha * next_logp)
-        q = self.q_values(self.critic, obs, act)
+        q = self.q_values(self.critic, obs, act, ctx=ctx)
         return (q - target).square().mean(1).sum()
 
-    def actor_loss(self, obs) -> tuple[Tensor, Tensor]:
+    def actor_loss(self, obs, ctx=None) -> tuple[Tensor, Tensor]:
         alpha = self.log_alpha.detach().exp()
         frozen = [p.detach() for p in self._critic_params]
         u, logp, mean = self._sample(obs)
-        q = self.q_values(self.critic, obs, u, frozen).amin(0)
+        q = self.q_values(self.critic, obs, u, frozen, ctx=ctx).amin(0)
         loss = (alpha * logp - q).mean()
         if self.cfg.mean_penalty > 0:
             loss = loss + self.cfg.mean_penalty * torch.relu(mean.abs() - self.cfg.mean_bound).square().sum(-1).mean()
@@ -581,8 +622,8 @@ class SAC:
     def update(self, buffer: ReplayBuffer) -> dict[str, Tensor]:
         """One gradient step of the critics (and, every ``actor_every``, of actor and temperature)."""
         cfg = self.cfg
-        obs, act, rew, next_obs, disc = buffer.sample(cfg.batch_size, cfg.n_step, self.gamma, self.generator)
-        qf_loss = self.critic_loss(obs, act, rew, next_obs, disc)
+        batch = buffer.sample(cfg.batch_size, cfg.n_step, self.gamma, self.generator)
+        qf_loss = self.critic_loss(*batch)
         self.opt_critic.zero_grad(set_to_none=True)
         qf_loss.backward()
         if cfg.grad_clip > 0:
@@ -590,7 +631,7 @@ class SAC:
         self.opt_critic.step()
         out = {"qf_loss": qf_loss.detach()}
         if self.updates >= cfg.critic_warmup and self.updates % cfg.actor_every == 0:
-            actor_loss, logp = self.actor_loss(obs)
+            actor_loss, logp = self.actor_loss(batch.obs, batch.ctx)
             loss = actor_loss
             if cfg.autotune:
                 loss = loss - (self.log_alpha * (logp + self.target_entropy)).mean()   # temperature loss

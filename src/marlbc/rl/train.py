@@ -301,12 +301,10 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     eco = make_economy(rcfg, arm, n, E, seed=seed, training=True)     # with the arm's exploring starts
     d = len(eco.action_names)
     M = E * n
-    if sc.critic == "post_decision" and isinstance(eco, RBCEconomy) and n != 1:
-        raise _config.ConfigError(f"arms.{arm}.sac.critic = 'post_decision' needs n = 1 in the RBC economy "
-                                  f"(a household's prices depend on the others' hours), not n = {n}")
     model = eco.decision_model if sc.critic == "post_decision" else None
+    ctx_dim = eco.ctx_dim if model is not None else 0     # the decision model's context, kept per transition
     agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed, model=model, post_dim=eco.post_dim)
-    buffer = ReplayBuffer(sc.buffer_size, M, eco.obs_dim, d)
+    buffer = ReplayBuffer(sc.buffer_size, M, eco.obs_dim, d, ctx_dim)
     evaluator = Evaluator(rcfg, arm, n, sc, gamma)
     attrs = {**ident, "gamma": gamma, "envs": E, "sac": str(sc.as_dict()), "title": f"SAC training log, {arm} n={n} seed={seed}",
              "policy_selection": f"policy.pt: select_by={sc.select_by} (select_tol={sc.select_tol}), see "
@@ -317,14 +315,19 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     st = {"update": 0, "env_steps": 0, "episode_t": 0, "wall_s": 0.0, "evals": []}
     resumed_from = None
 
+    def context(a):
+        return eco.context(a).reshape(M, ctx_dim) if ctx_dim else None
+
     def env_step(obs):
         u, a = agent.act(obs)
+        ctx = context(a)
         obs_next, r, _ = eco.step(a)
-        buffer.add(obs.reshape(M, -1), u.reshape(M, d), r.reshape(M))
+        buffer.add(obs.reshape(M, -1), u.reshape(M, d), r.reshape(M), ctx)
         st["env_steps"] += 1
         st["episode_t"] += 1
         if sc.episode_length and st["episode_t"] >= sc.episode_length:
-            buffer.add(obs_next.reshape(M, -1))                  # last observation, no action
+            # last observation, no action; its context from the actions the households would take
+            buffer.add(obs_next.reshape(M, -1), ctx=context(agent.act(obs_next)[1]) if ctx_dim else None)
             obs_next = eco.reset()
             st["episode_t"] = 0
         return obs_next
