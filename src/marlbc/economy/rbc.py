@@ -59,10 +59,15 @@ class RBCParams:
         """κ = λ = 1 for every household (prices then need no per-household scaling)."""
         return bool((self.kappa == 1).all() and (self.lam == 1).all())
 
+    @cached_property
+    def steady(self):
+        """The representative deterministic steady state (K, L, C, ĉ per head), solved once."""
+        return steady_state(self.alpha, self.beta, self.delta, self.utility, self.chi, self.b)
+
     @property
     def k_ss(self) -> float:
         """Representative per-head steady-state capital, the unit of the observations."""
-        return steady_state(self.alpha, self.beta, self.delta, self.utility, self.chi, self.b).K
+        return self.steady.K
 
     @property
     def sd_logA(self) -> float:
@@ -181,8 +186,7 @@ class RBCEconomy:
         self._type_obs_template[..., 3] = (params.kappa - 1) / TYPE_SCALE
         self._type_obs_template[..., 4] = (params.lam - 1) / TYPE_SCALE
         self._inv_sd_logA = 1.0 / params.sd_logA if params.sigma_A > 0 else 1.0
-        ss = steady_state(params.alpha, params.beta, params.delta, params.utility, params.chi, params.b)
-        self._k_ss, self._L_ss = ss.K, ss.L            # solved once (params.k_ss solves on every call)
+        self._k_ss, self._L_ss = params.steady.K, params.steady.L
         self._log_k_ss = math.log(self._k_ss)
         self.k = torch.empty(self.E, self.n, dtype=DTYPE)
         self.logA = torch.zeros(self.E, 1, dtype=DTYPE)

@@ -327,6 +327,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
         st["episode_t"] += 1
         if sc.episode_length and st["episode_t"] >= sc.episode_length:
             # last observation, no action; its context from the actions the households would take
+            # (acted only when there is a context: acting draws from the agent's generator)
             buffer.add(obs_next.reshape(M, -1), ctx=context(agent.act(obs_next)[1]) if ctx_dim else None)
             obs_next = eco.reset()
             st["episode_t"] = 0
