@@ -275,9 +275,14 @@ def test_to_dataset_netcdf_roundtrip(coarse, tmp_path):
 # The full solve
 # --------------------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def full(cal):
+    return ks.solve(cal)                     # T = 10 000 after 1 000 burn-in, seed 0
+
+
 @pytest.mark.slow
-def test_full_solve_matches_published(cal):
-    sol = ks.solve(cal)                      # T = 10 000 after 1 000 burn-in, seed 0
+def test_full_solve_matches_published(full):
+    sol = full
     s = ks.summary(sol)
     assert sol.converged and s["seconds"] < 180
     assert min(s["r2_good"], s["r2_bad"]) > 0.99999
@@ -289,3 +294,22 @@ def test_full_solve_matches_published(cal):
     assert s["den_haan_max"] < 0.5
     err = np.abs(ks.euler_errors(sol))
     assert err.max() < 2e-3
+
+
+@pytest.mark.slow
+def test_solution_policy_through_the_evaluation_reproduces_its_statistics(full):
+    """The learned policies' yardstick checked on the solution itself: its savings rule, run by
+    ``evaluate_policy`` in 500 simulated households on the benchmark's z path, gives the
+    solution's mean K, wealth Gini and law of motion (the solution: a continuum histogram)."""
+    from marlbc.economy import make_params
+    from marlbc.evaluation.evaluate import ObsPolicyFromKS, evaluate_policy
+
+    cfg = config.resolve(config.load(ROOT / "config.yaml"), "full")
+    n = 500
+    pol = ObsPolicyFromKS(full.policy, full.k_grid, full.K_grid, make_params(cfg, "ks", n))
+    ds, s = evaluate_policy(cfg, pol, "ks", n, 0, options={"det_periods": 50})
+    np.testing.assert_array_equal(ds["z_index"].values, full.z_path[: ds.sizes["t"]])
+    assert s["mean_K"] == pytest.approx(full.mean_K, rel=1e-3)
+    assert s["gini"] == pytest.approx(full.gini, abs=0.005)
+    np.testing.assert_allclose(ds["lom_slope"].mean("env").values, full.coefs[:, 1], atol=5e-4)
+    np.testing.assert_allclose(ds["lom_intercept"].mean("env").values, full.coefs[:, 0], atol=5e-3)

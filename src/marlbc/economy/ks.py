@@ -128,6 +128,24 @@ class KSEconomy:
         zKa = z * KL**alpha
         return alpha * zKa / KL, (1.0 - alpha) * zKa
 
+    def cash_on_hand(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Own capital k, aggregate K (per head) and cash on hand a = (1 - δ + r) k + w l̄ ε of
+        households with observations ``obs`` (…, 4), at today's prices from (K, z) with the exact
+        unemployment count, L = l̄ (1 - U_z/n)."""
+        p = self.p
+        obs = obs.to(DTYPE)
+        # float32 observations resolve k only to ~1e-7 K_ss: a household that ate (almost) all its
+        # capital may come back with k slightly below 0; an unemployed one's cash on hand is
+        # then floored at A_FLOOR (its reward log(ĉ a) stays finite, as in `step`)
+        k = (self._K_ss * torch.expm1(obs[..., 0] + math.log(2.0))).clamp(min=0.0)
+        K = self._K_ss * torch.exp(obs[..., 1])
+        good = obs[..., 2] > 0
+        z = torch.where(good, self._z_values[0], self._z_values[1])
+        L = p.l_bar * (1.0 - torch.where(good, self._U[0], self._U[1]).to(DTYPE) / p.n)
+        r, w = self.factor_prices(z, K, L)
+        a = ((1.0 - p.delta + r) * k + w * p.l_bar * (obs[..., 3] + 1.0) / 2.0).clamp(min=A_FLOOR)
+        return k, K, a
+
     post_dim = 4
     ctx_dim = 0          # prices follow from the observation: the decision model needs no context
 
@@ -143,16 +161,7 @@ class KSEconomy:
         next period's prices (1/n of the aggregate's) reaches the critic, as in the n-player game."""
         p = self.p
         obs, chat = obs.to(DTYPE), action.to(DTYPE)[..., 0]
-        # float32 observations resolve k only to ~1e-7 K_ss: a household that ate (almost) all its
-        # capital may come back with k slightly below 0; an unemployed one's cash on hand is
-        # then floored at A_FLOOR (its reward log(ĉ a) stays finite, as in `step`)
-        k = (self._K_ss * torch.expm1(obs[..., 0] + math.log(2.0))).clamp(min=0.0)
-        K = self._K_ss * torch.exp(obs[..., 1])
-        good = obs[..., 2] > 0
-        z = torch.where(good, self._z_values[0], self._z_values[1])
-        L = p.l_bar * (1.0 - torch.where(good, self._U[0], self._U[1]).to(DTYPE) / p.n)
-        r, w = self.factor_prices(z, K, L)
-        a = ((1.0 - p.delta + r) * k + w * p.l_bar * (obs[..., 3] + 1.0) / 2.0).clamp(min=A_FLOOR)
+        k, K, a = self.cash_on_hand(obs)
         c = chat * a
         k1 = a - c
         K_post = (K + (k1 - k) / p.n).clamp(min=A_FLOOR)    # K⁺: own saving moves the aggregate by 1/n

@@ -80,7 +80,7 @@ from ..economy.base import DTYPE
 from ..economy.rbc import TYPE_SCALE
 from .io import open_checked, write_netcdf
 
-__all__ = ["DEFAULTS", "IRF_VARIABLES", "KAPolicy", "ObsPolicyFromKA", "constant_policy",
+__all__ = ["DEFAULTS", "IRF_VARIABLES", "KAPolicy", "ObsPolicyFromKA", "ObsPolicyFromKS", "constant_policy",
            "evaluate", "evaluate_policy", "gini_rows", "ks_benchmark_path_spec", "rbc_observation",
            "range_drift", "regress_law_of_motion", "run_metadata", "steady_state_policy", "trend_drift"]
 
@@ -195,6 +195,44 @@ class ObsPolicyFromKA:
         chat, ell = self.fn(k.numpy(), A.numpy())
         return torch.stack([torch.as_tensor(np.asarray(chat, float)),
                             torch.as_tensor(np.asarray(ell, float))], -1).to(DTYPE)
+
+
+class ObsPolicyFromKS:
+    """The Krusell–Smith solution's savings rule k'(z, ε, K, k) as an observation policy for the
+    KS economies of ``params`` (a stand-in for learned policies): ĉ = 1 − k'/a, with k' linear
+    in own capital on the solution's grid ``k_grid`` and in aggregate capital on ``K_grid``
+    (extrapolated linearly beyond it, as the solution's own simulation does). ``policy_k`` is
+    indexed [z (good, bad), ε (employed, unemployed), K, k], as ``KSSolution.policy``."""
+
+    def __init__(self, policy_k, k_grid, K_grid, params):
+        self.kp = torch.as_tensor(np.asarray(policy_k, float))
+        self.k_grid = torch.as_tensor(np.asarray(k_grid, float))
+        self.K_grid = torch.as_tensor(np.asarray(K_grid, float))
+        self.eco = KSEconomy(params, 1, check_actions=False)     # reads k, K, a from observations
+        self.lo, self.hi = params.chat_bounds
+        self.action_names = ("chat",)
+
+    @classmethod
+    def from_dataset(cls, ds: xr.Dataset, params) -> "ObsPolicyFromKS":
+        """From a KS benchmark dataset (``results/benchmarks/ks.nc``)."""
+        return cls(ds["policy_k"].values, ds["k"].values, ds["K_grid"].values, params)
+
+    @staticmethod
+    def _weights(grid: torch.Tensor, x: torch.Tensor, extrapolate: bool):
+        i = (torch.searchsorted(grid, x.contiguous()) - 1).clamp(0, len(grid) - 2)
+        w = (x - grid[i]) / (grid[i + 1] - grid[i])
+        return i, (w if extrapolate else w.clamp(0.0, 1.0))
+
+    def __call__(self, obs: torch.Tensor) -> torch.Tensor:
+        k, K, a = self.eco.cash_on_hand(obs)
+        z = (obs[..., 2] < 0).long()                  # +1 good (0), −1 bad (1)
+        e = (obs[..., 3] < 0).long()                  # +1 employed (0), −1 unemployed (1)
+        iK, wK = self._weights(self.K_grid, K, extrapolate=True)
+        ik, wk = self._weights(self.k_grid, k, extrapolate=False)
+        at = lambda dK, dk: self.kp[z, e, iK + dK, ik + dk]    # noqa: E731
+        kp = ((1 - wK) * ((1 - wk) * at(0, 0) + wk * at(0, 1))
+              + wK * ((1 - wk) * at(1, 0) + wk * at(1, 1)))
+        return (1.0 - kp / a).clamp(self.lo, self.hi).unsqueeze(-1)
 
 
 def constant_policy(values) -> Callable:
