@@ -205,9 +205,9 @@ class ObsPolicyFromKS:
     indexed [z (good, bad), ε (employed, unemployed), K, k], as ``KSSolution.policy``."""
 
     def __init__(self, policy_k, k_grid, K_grid, params):
-        self.kp = torch.as_tensor(np.asarray(policy_k, float))
-        self.k_grid = torch.as_tensor(np.asarray(k_grid, float))
-        self.K_grid = torch.as_tensor(np.asarray(K_grid, float))
+        self.kp = torch.tensor(np.asarray(policy_k, float))      # copies: the arrays may be read-only
+        self.k_grid = torch.tensor(np.asarray(k_grid, float))
+        self.K_grid = torch.tensor(np.asarray(K_grid, float))
         self.eco = KSEconomy(params, 1, check_actions=False)     # reads k, K, a from observations
         self.lo, self.hi = params.chat_bounds
         self.action_names = ("chat",)
