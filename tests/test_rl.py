@@ -81,7 +81,8 @@ def test_unknown_sac_key_is_a_clear_error():
                                       ({"autotune": 1}, "wrong type; expected bool"),
                                       ({"entropy_space": "pre"}, "allowed values: action, latent"),
                                       ({"tau": 0.0}, "out of range"),
-                                      ({"lr_actor": -1e-3}, "out of range")])
+                                      ({"lr_actor": -1e-3}, "out of range"),
+                                      ({"critics": 1}, r"'sac\.critics' = 1 is out of range; allowed: >= 2")])
 def test_bad_sac_values_are_clear_errors(bad, msg):
     with pytest.raises(ConfigError, match=msg):
         SACConfig.from_dict(bad)
@@ -150,6 +151,45 @@ def test_critic_renormalisation_keeps_the_function():
     before = critic(x)
     critic.renormalise(torch.randn(6), torch.rand(6) + 0.1)
     torch.testing.assert_close(critic(x), before, atol=1e-5, rtol=1e-5)
+
+
+def test_critic_ensemble_targets_a_random_pair_and_the_actor_follows_the_mean():
+    """critics = m > 2: the m networks are independent (each its own rows of the batched
+    weights); the TD target is the min of a random pair (REDQ), the actor's Q is the mean."""
+    bounds = torch.tensor([[0.001, 0.999]], dtype=torch.float64)
+    agent = SAC(3, bounds, SACConfig(hidden=16, critics=5), 0.9, 0)
+    assert agent.critic.weights[0].shape[0] == 5 and agent.critic_target.weights[0].shape[0] == 5
+    obs, u = torch.randn(40, 3), torch.randn(40, 1)
+    q = agent.q_values(agent.critic, obs, u)
+    assert q.shape == (5, 40) and not torch.equal(q[0], q[1])
+    for j in range(5):                                    # network j alone: its own weight rows
+        x = agent.critic_in(obs, u)
+        h = (x - agent.critic.in_shift) * agent.critic.in_scale
+        for i, (w, b) in enumerate(zip(agent.critic.weights, agent.critic.biases)):
+            h = h @ w[j] + b[j]
+            if i < len(agent.critic.weights) - 1:
+                h = agent.critic.act_fn(h)
+        torch.testing.assert_close(h[:, 0], q[j])
+    # the actor's Q: the mean of the ensemble (state of the sampling generator replayed)
+    state = agent.generator.get_state()
+    loss, logp = agent.actor_loss(obs)
+    agent.generator.set_state(state)
+    u2, logp2, _ = agent._sample(obs)
+    alpha = agent.log_alpha.exp().item()
+    expected = (alpha * logp2 - agent.q_values(agent.critic, obs, u2).mean(0)).mean()
+    torch.testing.assert_close(loss, expected)
+    # the target: the min over the pair drawn from the generator, after the next action
+    next_obs, rew, disc = torch.randn(40, 3), torch.randn(40), torch.full((40,), 0.81)
+    state = agent.generator.get_state()
+    got = agent.critic_loss(obs, u, rew, next_obs, disc)
+    agent.generator.set_state(state)
+    with torch.no_grad():
+        nu, nlogp, _ = agent._sample(next_obs)
+        pair = torch.randperm(5, generator=agent.generator)[:2]
+        qn = agent.q_values(agent.critic_target, next_obs, nu)[pair].amin(0)
+        target = (rew - agent.reward_shift * (1 - disc) / (1 - 0.9)) * agent.reward_mult + disc * (qn - alpha * nlogp)
+    expected = (agent.q_values(agent.critic, obs, u) - target).square().mean(1).sum()
+    torch.testing.assert_close(got, expected)
 
 
 @pytest.mark.parametrize("critic", ["q", "post_decision"])

@@ -9,7 +9,8 @@ one replay buffer of preallocated float32 tensors. The pieces, top to bottom:
 - :class:`Actor`      squashed Gaussian policy: an MLP gives the mean and log-std of a Gaussian
                       latent ``u``; the action is ``mid + half * tanh(u)``, which maps the
                       latent affinely into each action's documented bounds ``[lo, hi]``;
-- :class:`TwinCritic` both Q networks in one batched matmul per layer (weights ``(2, in, out)``);
+- :class:`TwinCritic` the Q networks (two, or an ensemble) in one batched matmul per layer
+                      (weights ``(m, in, out)``);
 - :class:`ReplayBuffer` time-major ring ``(T, E*n, ...)``: the next observation of slot ``t`` is
                       slot ``t+1``, so n-step returns are gathers, and an episode boundary is a
                       slot without an action (``valid = False``);
@@ -77,6 +78,7 @@ class SACConfig:
 
     # networks
     critic: str = "q"                # "q": Q(s, a) learned from observation and action (textbook); "post_decision": Q = r(s, a) + γ W(x(s, a)), reward and post-decision state from the economy's model, only W learned
+    critics: int = 2                 # critic networks: 2, clipped double Q (min of both in targets and actor); more, an ensemble whose targets take the min of a random pair and whose actor follows the mean (REDQ)
     hidden: int = 64                 # width of every hidden layer (actor and critics)
     layers: int = 2                  # hidden layers per network
     activation: str = "relu"         # hidden activation: "relu", "silu", "tanh" or "elu" (smooth ones give the critics a smooth argmax)
@@ -181,6 +183,8 @@ class SACConfig:
             if getattr(self, key) < 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: >= 0")
+        if self.critics < 2:
+            raise ConfigError(f"SAC config key '{where}.critics' = {self.critics} is out of range; allowed: >= 2")
         if not self.tau <= 1:
             raise ConfigError(f"SAC config key '{where}.tau' = {self.tau} is out of range; allowed: <= 1")
         if self.average_from is not None and not 0 <= self.average_from < 1:
@@ -271,18 +275,20 @@ class Actor(nn.Module):
 
 
 class TwinCritic(nn.Module):
-    """Two Q networks evaluated together: weights ``(2, in, out)``, one ``baddbmm`` per layer."""
+    """``m`` Q networks evaluated together (two by default): weights ``(m, in, out)``, one
+    ``baddbmm`` per layer."""
 
-    def __init__(self, in_dim: int, hidden: int = 64, layers: int = 2, activation: str = "relu"):
+    def __init__(self, in_dim: int, hidden: int = 64, layers: int = 2, activation: str = "relu", m: int = 2):
         super().__init__()
         self.act_fn = ACTIVATIONS[activation]
+        self.m = m
         sizes = [in_dim] + [hidden] * layers + [1]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         for a, b in zip(sizes[:-1], sizes[1:]):
             bound = _init_bound(a)
-            self.weights.append(nn.Parameter(torch.empty(2, a, b).uniform_(-bound, bound)))
-            self.biases.append(nn.Parameter(torch.empty(2, 1, b).uniform_(-bound, bound)))
+            self.weights.append(nn.Parameter(torch.empty(m, a, b).uniform_(-bound, bound)))
+            self.biases.append(nn.Parameter(torch.empty(m, 1, b).uniform_(-bound, bound)))
         self.register_buffer("in_shift", torch.zeros(in_dim))       # input standardisation
         self.register_buffer("in_scale", torch.ones(in_dim))
 
@@ -304,14 +310,14 @@ class TwinCritic(nn.Module):
         self.weights[-1].mul_(rho)
 
     def forward(self, x: Tensor, params: list[Tensor] | None = None) -> Tensor:
-        """Q values (2, B) of inputs ``x`` (B, in). ``params`` (weights then biases) replaces the
+        """Q values (m, B) of inputs ``x`` (B, in). ``params`` (weights then biases) replaces the
         module's own, e.g. detached copies so that the actor's backward pass skips the critics."""
         if params is None:
             ws, bs = list(self.weights), list(self.biases)
         else:
             k = len(params) // 2
             ws, bs = params[:k], params[k:]
-        h = ((x - self.in_shift) * self.in_scale).expand(2, *x.shape)
+        h = ((x - self.in_shift) * self.in_scale).expand(self.m, *x.shape)
         last = len(ws) - 1
         for i, (w, b) in enumerate(zip(ws, bs)):
             h = torch.baddbmm(b, h, w)
@@ -471,7 +477,7 @@ class SAC:
                            cfg.activation, cfg.state_std)
         self.actor.start_at({"init_chat": cfg.init_chat, "init_ell": cfg.init_ell})
         critic_dim = post_dim if self.model is not None else obs_dim + d
-        self.critic = TwinCritic(critic_dim, cfg.hidden, cfg.layers, cfg.activation)
+        self.critic = TwinCritic(critic_dim, cfg.hidden, cfg.layers, cfg.activation, cfg.critics)
         # the policy that is evaluated and saved: the actor, or an average of it that smooths
         # the update-to-update jitter and the slow wander of a flat objective
         averaged = cfg.actor_ema > 0 or cfg.average_from is not None
@@ -531,7 +537,7 @@ class SAC:
 
     def q_values(self, net: TwinCritic, obs: Tensor, u: Tensor, params: list[Tensor] | None = None,
                  ctx: Tensor | None = None) -> Tensor:
-        """Q (2, B) of latent actions ``u`` at raw observations ``obs`` under critics ``net``, in
+        """Q (m, B) of latent actions ``u`` at raw observations ``obs`` under critics ``net``, in
         standardised reward units: ``net(critic_in)``, or r + γ W(x) (post-decision critic, whose
         model may need the context ``ctx``)."""
         if self.model is None:
@@ -603,7 +609,11 @@ class SAC:
         alpha = self.log_alpha.detach().exp()
         with torch.no_grad():
             next_u, next_logp, _ = self._sample(next_obs)
-            q_next = self.q_values(self.critic_target, next_obs, next_u, ctx=next_ctx).amin(0)
+            q_next = self.q_values(self.critic_target, next_obs, next_u, ctx=next_ctx)
+            if self.cfg.critics > 2:                  # REDQ: the min of a random pair
+                pair = torch.randperm(self.cfg.critics, generator=self.generator)[:2]
+                q_next = q_next[pair]
+            q_next = q_next.amin(0)
             rew = (rew - self.reward_shift * _geometric(disc, self.gamma)) * self.reward_mult
             target = rew + disc * (q_next - alpha * next_logp)
         q = self.q_values(self.critic, obs, act, ctx=ctx)
@@ -613,7 +623,8 @@ class SAC:
         alpha = self.log_alpha.detach().exp()
         frozen = [p.detach() for p in self._critic_params]
         u, logp, mean = self._sample(obs)
-        q = self.q_values(self.critic, obs, u, frozen, ctx=ctx).amin(0)
+        q = self.q_values(self.critic, obs, u, frozen, ctx=ctx)
+        q = q.amin(0) if self.cfg.critics == 2 else q.mean(0)
         loss = (alpha * logp - q).mean()
         if self.cfg.mean_penalty > 0:
             loss = loss + self.cfg.mean_penalty * torch.relu(mean.abs() - self.cfg.mean_bound).square().sum(-1).mean()
