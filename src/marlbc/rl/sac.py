@@ -46,6 +46,10 @@ What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
   and, from ``average_from`` of training on, the uniform average of the actor's iterates
   (Polyak-Ruppert averaging, as in SWA). Near the optimum the objective is flat and the actor
   wanders (the steady-state capital by ±10 % over thousands of updates); the average does not.
+- ``critics`` (default 2, clipped double Q): with more, an ensemble of critics in the same
+  batched matmuls whose targets take the minimum of a random pair and whose actor follows the
+  mean (REDQ, Chen et al. 2021): averaging independently initialised critics shrinks the part of
+  their error that depends on the initialisation.
 - cosine learning rates (``lr_schedule``) and, optionally, a falling target entropy
   (``target_entropy_final``): exploration noise in ĉ makes households save for precaution, so
   the learned steady-state capital is too high unless the noise shrinks late.
