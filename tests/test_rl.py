@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 from marlbc import config
 from marlbc.config import ConfigError
 from marlbc.rl import load_policy
-from marlbc.rl.sac import SAC, ReplayBuffer, SACConfig, TwinCritic
+from marlbc.rl.sac import SAC, CriticEnsemble, ReplayBuffer, SACConfig
 from marlbc.rl.train import CHECKPOINT_FILE, TrainingDiverged, select_policy, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +146,7 @@ def toy_model(obs, a):
 
 def test_critic_renormalisation_keeps_the_function():
     torch.manual_seed(0)
-    critic = TwinCritic(6)
+    critic = CriticEnsemble(6)
     x = torch.randn(32, 6) * 3 + 1
     before = critic(x)
     critic.renormalise(torch.randn(6), torch.rand(6) + 0.1)

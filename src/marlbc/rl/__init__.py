@@ -1,6 +1,6 @@
 """Parameter-shared soft actor-critic for the marlbc economies.
 
-- :mod:`marlbc.rl.sac`    the algorithm (``SACConfig``, ``Actor``, ``TwinCritic``, ``ReplayBuffer``, ``SAC``);
+- :mod:`marlbc.rl.sac`    the algorithm (``SACConfig``, ``Actor``, ``CriticEnsemble``, ``ReplayBuffer``, ``SAC``);
 - :mod:`marlbc.rl.train`  ``train(cfg, arm, n, seed, out_dir, preset=None)`` → policy.pt, train.nc;
 - :mod:`marlbc.rl.policy` ``load_policy(run_dir_or_file)`` → deterministic ``Policy`` for evaluation.
 """

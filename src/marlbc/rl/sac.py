@@ -1,7 +1,7 @@
 """Soft actor-critic (SAC) for the marlbc economies, in one file (after CleanRL's
 ``sac_continuous_action.py``).
 
-All households of all training environments share ONE actor and ONE pair of critics (parameter
+All households of all training environments share ONE actor and ONE set of critics (parameter
 sharing; a household's type is part of its observation), and all their transitions go into
 one replay buffer of preallocated float32 tensors. The pieces, top to bottom:
 
@@ -9,7 +9,7 @@ one replay buffer of preallocated float32 tensors. The pieces, top to bottom:
 - :class:`Actor`      squashed Gaussian policy: an MLP gives the mean and log-std of a Gaussian
                       latent ``u``; the action is ``mid + half * tanh(u)``, which maps the
                       latent affinely into each action's documented bounds ``[lo, hi]``;
-- :class:`TwinCritic` the Q networks (two, or an ensemble) in one batched matmul per layer
+- :class:`CriticEnsemble` the Q networks (two, or an ensemble) in one batched matmul per layer
                       (weights ``(m, in, out)``);
 - :class:`ReplayBuffer` time-major ring ``(T, E*n, ...)``: the next observation of slot ``t`` is
                       slot ``t+1``, so n-step returns are gathers, and an episode boundary is a
@@ -89,7 +89,7 @@ class SACConfig:
     # optimisation
     batch_size: int = 256            # transitions per gradient update
     lr_actor: float = 3e-4           # Adam learning rate of the actor
-    lr_critic: float = 1e-3          # Adam learning rate of the twin critics
+    lr_critic: float = 1e-3          # Adam learning rate of the critics
     lr_alpha: float = 1e-3           # Adam learning rate of log(alpha)
     lr_schedule: str = "cosine"      # "constant" or "cosine" (every rate decays to lr_final of itself)
     lr_final: float = 0.05           # fraction of each learning rate left at the end under "cosine"
@@ -278,7 +278,7 @@ class Actor(nn.Module):
         return self.to_economic(mean)
 
 
-class TwinCritic(nn.Module):
+class CriticEnsemble(nn.Module):
     """``m`` Q networks evaluated together (two by default): weights ``(m, in, out)``, one
     ``baddbmm`` per layer."""
 
@@ -464,7 +464,7 @@ class ReplayBuffer:
 # ----------------------------------------------------------------------------------------------
 
 class SAC:
-    """Shared actor, twin critics with targets, temperature; ``update`` is one gradient step."""
+    """Shared actor, critics (twin by default) with targets, temperature; ``update`` is one gradient step."""
 
     def __init__(self, obs_dim: int, bounds: Tensor, cfg: SACConfig, gamma: float, seed: int,
                  model: typing.Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None = None, post_dim: int = 0):
@@ -481,7 +481,7 @@ class SAC:
                            cfg.activation, cfg.state_std)
         self.actor.start_at({"init_chat": cfg.init_chat, "init_ell": cfg.init_ell})
         critic_dim = post_dim if self.model is not None else obs_dim + d
-        self.critic = TwinCritic(critic_dim, cfg.hidden, cfg.layers, cfg.activation, cfg.critics)
+        self.critic = CriticEnsemble(critic_dim, cfg.hidden, cfg.layers, cfg.activation, cfg.critics)
         # the policy that is evaluated and saved: the actor, or an average of it that smooths
         # the update-to-update jitter and the slow wander of a flat objective
         averaged = cfg.actor_ema > 0 or cfg.average_from is not None
@@ -539,7 +539,7 @@ class SAC:
             return self._model(obs, u, ctx)[1].float()
         return torch.cat([self.norm_obs(obs), torch.tanh(u)], -1)
 
-    def q_values(self, net: TwinCritic, obs: Tensor, u: Tensor, params: list[Tensor] | None = None,
+    def q_values(self, net: CriticEnsemble, obs: Tensor, u: Tensor, params: list[Tensor] | None = None,
                  ctx: Tensor | None = None) -> Tensor:
         """Q (m, B) of latent actions ``u`` at raw observations ``obs`` under critics ``net``, in
         standardised reward units: ``net(critic_in)``, or r + γ W(x) (post-decision critic, whose
@@ -560,7 +560,7 @@ class SAC:
           ``reward_norm``) refitted; the critics, their targets and alpha are rescaled so that
           nothing changes but the units: Q' = ρ (Q + (shift - shift') m / (1 - γ)), α' = ρ α, ρ = m'/m;
         - critic inputs (``critic_norm``): ``(x - mean) / std`` per input; the first layer
-          absorbs the change (:meth:`TwinCritic.renormalise`);
+          absorbs the change (:meth:`CriticEnsemble.renormalise`);
         - actor observations (``obs_norm``): from the warm-up data only, then frozen.
         """
         cfg = self.cfg
