@@ -283,3 +283,36 @@ def test_expected_cash_on_hand_feature_is_the_steady_state_one_there(cfg):
     richer[..., 3:] = 1.0                                     # κ = λ = 1.02
     _, x_rich = eco.decision_model(richer, a, eco.context(a))
     assert (x_rich[..., 1] > x[..., 1]).all()
+
+
+def test_successors_are_the_next_observations_at_the_quadrature_nodes(cfg):
+    """n = 1: from the post-decision state, next period's observation at each Gauss–Hermite node
+    ε_q is the economy's observation at k' and log A' = ρ log A + σ_A ε_q; the weights integrate
+    log A' to its conditional mean and variance. n > 1 has no such list (others' capital)."""
+    from marlbc.benchmarks.rbc import gauss_hermite
+
+    eco = make_economy(cfg, "rbc", 1, 16, seed=5)
+    gen = torch.Generator().manual_seed(6)
+    obs = eco.observe()
+    a = torch.stack([0.05 + 0.2 * torch.rand(16, 1, generator=gen, dtype=DT),
+                     0.2 + 0.3 * torch.rand(16, 1, generator=gen, dtype=DT)], -1)
+    _, x = eco.decision_model(obs, a)
+    nxt, w = eco.successors(obs, x, 7)
+    eps, omega = gauss_hermite(7)
+    assert nxt.shape == (7, 16, 1, 5)
+    assert_allclose(w.numpy(), omega, rtol=1e-14)
+    k1 = eco.p.k_ss * torch.exp(x[..., 0])
+    p = eco.p
+    for q in range(7):
+        expected = eco.observe_at(k1, p.rho * eco.logA + p.sigma_A * eps[q])
+        assert_allclose(nxt[q].numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
+    logA1 = nxt[..., 2] * p.sd_logA
+    mean = (w.view(-1, 1, 1) * logA1).sum(0)
+    assert_allclose(mean.numpy(), (p.rho * eco.logA).numpy(), atol=1e-14)
+    assert_allclose(((w.view(-1, 1, 1) * (logA1 - mean) ** 2).sum(0)).numpy(), p.sigma_A**2, rtol=1e-10)
+    calm = make_economy(cfg, "rbc", 1, 16, seed=5, shocks=False)
+    assert calm.successors(obs, x, 7)[0].shape[0] == 1
+    many = make_economy(cfg, "baseline", 4, 2, seed=5)
+    assert not many.has_successors
+    with pytest.raises(ValueError, match="n = 4"):
+        many.successors(many.observe(), torch.zeros(2, 4, 6), 5)

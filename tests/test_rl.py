@@ -109,8 +109,9 @@ def test_replay_n_step_returns_stop_at_episode_ends():
     for t in range(6, 12):
         buf.add(torch.tensor([[float(t)]]), torch.zeros(1, 1), torch.tensor([t + 1.0]))
     g = torch.Generator().manual_seed(0)
-    obs, _, rew, nxt, disc, ctx, next_ctx = buf.sample(512, 3, 0.5, g)
+    obs, _, rew, nxt, disc, ctx, next_ctx, last_obs, _ = buf.sample(512, 3, 0.5, g)
     assert ctx is None and next_ctx is None                # no context kept
+    assert torch.equal(last_obs, nxt - 1)                  # the slot before the bootstrap slot
     for o, r, x, d in zip(obs[:, 0].tolist(), rew.tolist(), nxt[:, 0].tolist(), disc.tolist()):
         o = int(o)
         assert o != 5                               # the terminal slot is never a start
@@ -458,3 +459,46 @@ def test_post_decision_critic_trains_households_that_share_prices(base_cfg, tmp_
     K, L_minus = ctx[..., 0], ctx[..., 1]
     assert (K > 0).all() and (L_minus > 0).all()
     assert math.isfinite(summary["last"]["eval_return"])
+
+
+def test_expected_target_with_the_sampled_successor_is_the_sampled_target():
+    """``expected_targets``: the bootstrap value is Σ_q ω_q V(s'_q) over the successors the
+    economy lists from the post-decision state of the last transition. With one successor of
+    weight 1, the observed next state, the loss is that of sampled targets, bit for bit; with two
+    successors of weight ½ each at the same state it is too (the soft values are averaged)."""
+    bounds = torch.tensor([[0.001, 0.999]], dtype=torch.float64)
+    buf = ReplayBuffer(capacity=400, M=4, obs_dim=3, act_dim=1)
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(100):
+        buf.add(torch.randn(4, 3, generator=gen), torch.randn(4, 1, generator=gen), torch.randn(4, generator=gen))
+    batch = buf.sample(64, 1, 0.9, torch.Generator().manual_seed(2))
+    assert torch.equal(batch.last_obs, batch.obs) and torch.equal(batch.last_act, batch.act)
+
+    def successors(copies):
+        def f(obs, x, n_quad):
+            assert torch.equal(obs, batch.obs) and n_quad == 5 and x.shape == (64, 2)
+            return batch.next_obs.expand(copies, -1, -1), torch.full((copies,), 1.0 / copies, dtype=torch.float64)
+        return f
+
+    cfg = dict(hidden=16, critic="post_decision")
+    sampled = SAC(3, bounds, SACConfig(**cfg), 0.9, 0, model=toy_model, post_dim=2)
+    ref = sampled.critic_loss(*batch)
+    one = SAC(3, bounds, SACConfig(**cfg, expected_targets=5), 0.9, 0, model=toy_model, post_dim=2,
+              successors=successors(1))
+    assert torch.equal(one.critic_loss(*batch), ref)
+    still = dict(cfg, log_std_min=-20.0, log_std_max=-19.0, alpha=1e-12)      # a' = the mean, no entropy
+    two = SAC(3, bounds, SACConfig(**still, expected_targets=5), 0.9, 0, model=toy_model, post_dim=2,
+              successors=successors(2))
+    ref_two = SAC(3, bounds, SACConfig(**still), 0.9, 0, model=toy_model, post_dim=2)
+    torch.testing.assert_close(two.critic_loss(*batch), ref_two.critic_loss(*batch), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ConfigError, match="expected_targets"):
+        SAC(3, bounds, SACConfig(**cfg, expected_targets=5), 0.9, 0, model=toy_model, post_dim=2)
+
+
+def test_expected_targets_are_clear_errors_where_they_cannot_apply(base_cfg, tmp_path):
+    with pytest.raises(ConfigError, match=r"'sac\.expected_targets' = 5 needs 'sac\.critic' = 'post_decision'"):
+        SACConfig.from_dict({"expected_targets": 5})
+    cfg = make_cfg(base_cfg, "ks", 10, critic="post_decision", expected_targets=5)
+    with pytest.raises(ConfigError, match=r"arms\.ks\.sac\.expected_targets = 5"):
+        train(cfg, "ks", 10, 0, tmp_path, progress=False)
+    assert not (tmp_path / CHECKPOINT_FILE).exists()

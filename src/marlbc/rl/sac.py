@@ -82,6 +82,7 @@ class SACConfig:
 
     # networks
     critic: str = "q"                # "q": Q(s, a) learned from observation and action (textbook); "post_decision": Q = r(s, a) + γ W(x(s, a)), reward and post-decision state from the economy's model, only W learned
+    expected_targets: int = 0        # post_decision critic: the bootstrap value is the expectation over the next period's shock by this many Gauss–Hermite nodes, from the economy's model (0: the sampled next observation)
     critics: int = 2                 # critic networks: 2, clipped double Q (min of both in targets and actor); more, an ensemble whose targets take the min of a random pair and whose actor follows the mean (REDQ)
     hidden: int = 64                 # width of every hidden layer (actor and critics)
     layers: int = 2                  # hidden layers per network
@@ -183,12 +184,15 @@ class SACConfig:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: > 0")
         for key in ("critic_warmup", "learning_starts", "episode_length", "grad_clip", "mean_penalty",
-                    "eval_envs", "eval_periods", "eval_seed"):
+                    "eval_envs", "eval_periods", "eval_seed", "expected_targets"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: >= 0")
         if self.critics < 2:
             raise ConfigError(f"SAC config key '{where}.critics' = {self.critics} is out of range; allowed: >= 2")
+        if self.expected_targets and self.critic != "post_decision":
+            raise ConfigError(f"SAC config key '{where}.expected_targets' = {self.expected_targets} needs "
+                              f"'{where}.critic' = 'post_decision' (the expectation is taken through the economy's model)")
         if not self.tau <= 1:
             raise ConfigError(f"SAC config key '{where}.tau' = {self.tau} is out of range; allowed: <= 1")
         if self.average_from is not None and not 0 <= self.average_from < 1:
@@ -339,7 +343,9 @@ class CriticEnsemble(nn.Module):
 
 class Batch(typing.NamedTuple):
     """A sample of household transitions: n-step reward ``rew`` and bootstrap discount ``disc``;
-    ``ctx``, ``next_ctx``: the decision model's context at ``obs`` and ``next_obs`` (or None)."""
+    ``ctx``, ``next_ctx``: the decision model's context at ``obs`` and ``next_obs`` (or None);
+    ``last_obs``, ``last_act``: the observation and latent action of the slot before the bootstrap
+    slot (``obs`` and ``act`` for one-step returns), from which the bootstrap state follows."""
 
     obs: Tensor
     act: Tensor
@@ -348,6 +354,8 @@ class Batch(typing.NamedTuple):
     disc: Tensor
     ctx: Tensor | None = None
     next_ctx: Tensor | None = None
+    last_obs: Tensor | None = None
+    last_act: Tensor | None = None
 
 
 class ReplayBuffer:
@@ -411,6 +419,7 @@ class ReplayBuffer:
             rew = self.rew.view(-1)[flat]
             s_next = (s + 1) % T
             disc = torch.full((batch,), gamma)
+            last_obs, last_act = obs, act
         else:
             steps = torch.arange(n_step)
             slots = (s.unsqueeze(1) + steps) % T                         # (B, n)
@@ -420,11 +429,13 @@ class ReplayBuffer:
             rew = (r * alive * gamma ** steps.float()).sum(1)
             s_next = (s + m) % T
             disc = gamma ** m.float()
+            last = ((s_next - 1) % T) * M + j
+            last_obs, last_act = self.obs.view(T * M, -1)[last], self.act.view(T * M, -1)[last]
         next_obs = self.obs.view(T * M, -1)[s_next * M + j]
         if self.ctx is None:
-            return Batch(obs, act, rew, next_obs, disc)
+            return Batch(obs, act, rew, next_obs, disc, last_obs=last_obs, last_act=last_act)
         ctx = self.ctx.view(T * M, -1)
-        return Batch(obs, act, rew, next_obs, disc, ctx[flat], ctx[s_next * M + j])
+        return Batch(obs, act, rew, next_obs, disc, ctx[flat], ctx[s_next * M + j], last_obs, last_act)
 
     def recent(self, window: int, max_rows: int) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
         """Observations, actions, rewards and contexts (None without) of the valid slots among the
@@ -467,13 +478,20 @@ class SAC:
     """Shared actor, critics (twin by default) with targets, temperature; ``update`` is one gradient step."""
 
     def __init__(self, obs_dim: int, bounds: Tensor, cfg: SACConfig, gamma: float, seed: int,
-                 model: typing.Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None = None, post_dim: int = 0):
+                 model: typing.Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None = None, post_dim: int = 0,
+                 successors: typing.Callable[[Tensor, Tensor, int], tuple[Tensor, Tensor]] | None = None):
         """``model`` and ``post_dim``: the economy's ``decision_model`` and the size of its
-        post-decision features, required by ``critic = "post_decision"``."""
+        post-decision features, required by ``critic = "post_decision"``; ``successors``: the
+        economy's ``successors(obs, x, n_quad) -> (next observations (Q, B, obs_dim), weights (Q,))``,
+        required by ``expected_targets``."""
         self.cfg, self.gamma = cfg, float(gamma)
         if cfg.critic == "post_decision" and (model is None or post_dim < 1):
             raise ConfigError("SAC config key 'critic' = 'post_decision' needs the economy's decision model")
+        if cfg.expected_targets and successors is None:
+            raise ConfigError(f"SAC config key 'expected_targets' = {cfg.expected_targets} needs an economy whose "
+                              "next observation follows from the post-decision state and one shock (RBC, n = 1)")
         self.model = model if cfg.critic == "post_decision" else None
+        self.successors = successors if cfg.expected_targets else None
         d = bounds.shape[0]
         self.act_dim = d
         torch.manual_seed(seed)                               # network initialisation
@@ -609,17 +627,34 @@ class SAC:
             per_dim = cfg.target_entropy_final + (cfg.target_entropy - cfg.target_entropy_final) * w
             self.target_entropy = per_dim * self.act_dim
 
-    def critic_loss(self, obs, act, rew, next_obs, disc, ctx=None, next_ctx=None) -> Tensor:
+    def soft_value(self, obs: Tensor, alpha: Tensor, ctx: Tensor | None = None) -> Tensor:
+        """Soft value V(s) = Q_target(s, a) - α log π(a | s) of one sampled action a ~ π(s), (B,),
+        Q_target the minimum of both target critics (REDQ: of a random pair)."""
+        u, logp, _ = self._sample(obs)
+        q = self.q_values(self.critic_target, obs, u, ctx=ctx)
+        if self.cfg.critics > 2:                      # REDQ: the min of a random pair
+            pair = torch.randperm(self.cfg.critics, generator=self.generator)[:2]
+            q = q[pair]
+        return q.amin(0) - alpha * logp
+
+    def critic_loss(self, obs, act, rew, next_obs, disc, ctx=None, next_ctx=None, last_obs=None,
+                    last_act=None) -> Tensor:
+        """Squared TD error of every critic against the n-step soft target. With
+        ``expected_targets`` the bootstrap value is E[V(s') | x] over next period's shock, by
+        quadrature from the post-decision state x of the last transition (``last_obs``,
+        ``last_act``): no sampling noise from the shock in the one-step case."""
         alpha = self.log_alpha.detach().exp()
         with torch.no_grad():
-            next_u, next_logp, _ = self._sample(next_obs)
-            q_next = self.q_values(self.critic_target, next_obs, next_u, ctx=next_ctx)
-            if self.cfg.critics > 2:                  # REDQ: the min of a random pair
-                pair = torch.randperm(self.cfg.critics, generator=self.generator)[:2]
-                q_next = q_next[pair]
-            q_next = q_next.amin(0)
+            if self.successors is None:
+                v_next = self.soft_value(next_obs, alpha, next_ctx)
+            else:
+                x = self._model(last_obs, last_act, None)[1]
+                nodes, weights = self.successors(last_obs, x, self.cfg.expected_targets)
+                Q, B = nodes.shape[:2]
+                v = self.soft_value(nodes.reshape(Q * B, -1), alpha).view(Q, B)
+                v_next = (weights.to(v.dtype).unsqueeze(1) * v).sum(0)
             rew = (rew - self.reward_shift * _geometric(disc, self.gamma)) * self.reward_mult
-            target = rew + disc * (q_next - alpha * next_logp)
+            target = rew + disc * v_next
         q = self.q_values(self.critic, obs, act, ctx=ctx)
         return (q - target).square().mean(1).sum()
 

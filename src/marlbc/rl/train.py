@@ -303,7 +303,16 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     M = E * n
     model = eco.decision_model if sc.critic == "post_decision" else None
     ctx_dim = eco.ctx_dim if model is not None else 0     # the decision model's context, kept per transition
-    agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed, model=model, post_dim=eco.post_dim)
+    successors = None
+    if sc.expected_targets:
+        if not getattr(eco, "has_successors", False):
+            raise _config.ConfigError(
+                f"arms.{arm}.sac.expected_targets = {sc.expected_targets}: the {type(eco).__name__} with n = {n} "
+                "cannot list next period's observations from the post-decision state (only the RBC economy "
+                "with n = 1 can); set it to 0")
+        successors = eco.successors
+    agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed, model=model, post_dim=eco.post_dim,
+                successors=successors)
     buffer = ReplayBuffer(sc.buffer_size, M, eco.obs_dim, d, ctx_dim)
     evaluator = Evaluator(rcfg, arm, n, sc, gamma)
     attrs = {**ident, "gamma": gamma, "envs": E, "sac": str(sc.as_dict()), "title": f"SAC training log, {arm} n={n} seed={seed}",
