@@ -195,3 +195,35 @@ def test_decision_model_stays_finite_for_a_household_that_ate_its_capital(cfg):
     eco.employed[:, :] = False
     r, x = eco.decision_model(eco.observe().float(), torch.full((2, 10, 1), 0.999, dtype=torch.float64))
     assert torch.isfinite(r).all() and torch.isfinite(x).all()
+
+
+def test_successors_are_the_four_next_states_with_their_probabilities(cfg):
+    """The post-decision critic's expectation: from today's (z, ε) the four next observations
+    (z', ε') with k' from the post-decision features and K' from the observed successor; the one
+    that happened is the economy's next observation; the probabilities sum to 1 per household,
+    the expected unemployed count given z' is exactly U(z'), and they match the frequencies of
+    `step` over many economies."""
+    n, E = 20, 4000
+    eco = make_economy(cfg, "ks", n, E, seed=8)
+    obs = eco.observe()
+    chat = torch.full((E, n, 1), 0.1, dtype=DT)
+    _, x = eco.decision_model(obs, chat)
+    z0, emp0 = eco.z.clone(), eco.employed.clone()
+    obs1, _, _ = eco.step(chat)
+    nodes, probs = eco.successors(obs, x, obs1)
+    assert nodes.shape == (4, E, n, 4) and probs.shape == (4, E, n)
+    assert_allclose(probs.sum(0).numpy(), 1.0, rtol=1e-12)
+    which = 2 * eco.z.view(E, 1) + (~eco.employed).long()                  # index of what happened
+    happened = nodes.gather(0, which.view(1, E, n, 1).expand(1, E, n, 4))[0]
+    assert_allclose(happened.numpy(), obs1.numpy(), rtol=0, atol=1e-12)
+    P_z = torch.as_tensor(eco.p.P_z, dtype=DT)
+    for zn in (0, 1):
+        p_u = probs[2 * zn + 1] / P_z[z0, zn].unsqueeze(-1)
+        assert_allclose(p_u.sum(-1).numpy(), float(eco._U[zn]), rtol=1e-10)          # exact count
+    for z in (0, 1):
+        for e in (True, False):
+            mask = (z0.view(E, 1) == z) & (emp0 == e)
+            freq = torch.stack([((which == q) & mask).sum() for q in range(4)]).double() / mask.sum()
+            pred = probs[:, mask].mean(1)
+            se = (pred * (1 - pred) / mask.sum()).sqrt()
+            assert ((freq - pred).abs() <= 5 * se + 1e-12).all(), (z, e, freq, pred)

@@ -297,22 +297,22 @@ def test_successors_are_the_next_observations_at_the_quadrature_nodes(cfg):
     a = torch.stack([0.05 + 0.2 * torch.rand(16, 1, generator=gen, dtype=DT),
                      0.2 + 0.3 * torch.rand(16, 1, generator=gen, dtype=DT)], -1)
     _, x = eco.decision_model(obs, a)
-    nxt, w = eco.successors(obs, x, 7)
+    nxt, w = eco.successors(obs, x, None, 7)
     eps, omega = gauss_hermite(7)
-    assert nxt.shape == (7, 16, 1, 5)
-    assert_allclose(w.numpy(), omega, rtol=1e-14)
+    assert nxt.shape == (7, 16, 1, 5) and w.shape == (7, 1, 1)
+    assert_allclose(w.view(-1).numpy(), omega, rtol=1e-14)
     k1 = eco.p.k_ss * torch.exp(x[..., 0])
     p = eco.p
     for q in range(7):
         expected = eco.observe_at(k1, p.rho * eco.logA + p.sigma_A * eps[q])
         assert_allclose(nxt[q].numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
     logA1 = nxt[..., 2] * p.sd_logA
-    mean = (w.view(-1, 1, 1) * logA1).sum(0)
+    mean = (w * logA1).sum(0)
     assert_allclose(mean.numpy(), (p.rho * eco.logA).numpy(), atol=1e-14)
-    assert_allclose(((w.view(-1, 1, 1) * (logA1 - mean) ** 2).sum(0)).numpy(), p.sigma_A**2, rtol=1e-10)
+    assert_allclose(((w * (logA1 - mean) ** 2).sum(0)).numpy(), p.sigma_A**2, rtol=1e-10)
     calm = make_economy(cfg, "rbc", 1, 16, seed=5, shocks=False)
-    assert calm.successors(obs, x, 7)[0].shape[0] == 1
+    assert calm.successors(obs, x, None, 7)[0].shape[0] == 1
     many = make_economy(cfg, "baseline", 4, 2, seed=5)
     assert not many.has_successors
     with pytest.raises(ValueError, match="n = 4"):
-        many.successors(many.observe(), torch.zeros(2, 4, 6), 5)
+        many.successors(many.observe(), torch.zeros(2, 4, 6), None, 5)

@@ -169,6 +169,37 @@ class KSEconomy:
                             obs[..., 2], obs[..., 3]], -1)
         return torch.log(c), post
 
+    has_successors = True
+
+    def successors(self, obs: torch.Tensor, x: torch.Tensor, next_obs: torch.Tensor,
+                   n_quad: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+        """The four next observations (4, …, 4), one per next exogenous state (z', ε') in
+        (good, bad) × (employed, unemployed), and their probabilities (4, …) given today's
+        (z, ε): P(z' | z) times, in the exact-count economy, P(u→u | z, z') for the unemployed
+        and P(e→u | z, z') = (U' − U P(u→u)) / (n − U) for the employed (U = U_z, U' = U_z').
+        Own capital k' is that of the post-decision features ``x`` (…, 4) of
+        :meth:`decision_model`; next period's aggregate K' = mean k' is set before z' is drawn
+        and is read from the observed successor ``next_obs``. ``n_quad`` is not needed (the
+        expectation over the discrete states is exact)."""
+        n = self.n
+        z = (obs[..., 2] < 0).long()                                       # 0 good, 1 bad
+        employed = obs[..., 3] > 0
+        U = self._U[z].to(DTYPE)
+        P_z = torch.as_tensor(self.p.P_z, dtype=DTYPE)
+        nodes, probs = [], []
+        for zn in (0, 1):
+            P_uu = self._P_uu[z, zn]
+            P_eu = ((self._U[zn].to(DTYPE) - U * P_uu) / (n - U).clamp(min=1)).clamp(0.0, 1.0)
+            p_u = torch.where(employed, P_eu, P_uu)
+            for e1, p_e in ((1.0, 1.0 - p_u), (-1.0, p_u)):
+                nxt = next_obs.clone()
+                nxt[..., 0] = x[..., 0].to(obs.dtype)
+                nxt[..., 2] = 1.0 - 2.0 * zn
+                nxt[..., 3] = e1
+                nodes.append(nxt)
+                probs.append(P_z[z, zn] * p_e)
+        return torch.stack(nodes), torch.stack(probs)
+
     def step(self, action: torch.Tensor, z_next: torch.Tensor | None = None):
         """Advance one period; ``z_next`` (E,) forces the aggregate state (a common shock path)."""
         if action.dim() == 2:

@@ -310,26 +310,28 @@ class RBCEconomy:
         from the post-decision state and the TFP innovation alone."""
         return self.n == 1
 
-    def successors(self, obs: torch.Tensor, x: torch.Tensor, n_quad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def successors(self, obs: torch.Tensor, x: torch.Tensor, next_obs: torch.Tensor,
+                   n_quad: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Next period's observations (n_quad, …, 5) at the Gauss–Hermite nodes of the TFP
-        innovation, and their weights (n_quad,) summing to 1, from observations (…, 5) and the
-        post-decision features x (…, 2) = [log(k'/k_ss), log A / sd(log A)] of
+        innovation and their weights (n_quad, 1, …), summing to 1, from observations (…, 5) and
+        the post-decision features x (…, 2) = [log(k'/k_ss), log A / sd(log A)] of
         :meth:`decision_model` (n = 1): log A' = ρ log A + σ_A ε_q, k' unchanged. One node
-        (ε = 0) without shocks."""
+        (ε = 0) without shocks. ``next_obs``, the observed successor, is not needed."""
         from ..benchmarks.rbc import gauss_hermite
 
         if self.n != 1:
             raise ValueError(f"successors: next observations follow from the post-decision state only for n = 1, not n = {self.n}")
         p = self.p
         nodes, weights = gauss_hermite(n_quad if self.shocks and p.sigma_A > 0 else 1)
-        eps = torch.as_tensor(nodes, dtype=x.dtype).view(-1, *([1] * (x.dim() - 1)))
+        lead = (-1, *([1] * (x.dim() - 1)))
+        eps = torch.as_tensor(nodes, dtype=x.dtype).view(lead)
         # in units of sd(log A): log A'/sd = ρ (log A/sd) + (σ_A/sd) ε
         logA1_sd = p.rho * x[..., 1] + (p.sigma_A * self._inv_sd_logA) * eps
         nxt = obs.unsqueeze(0).repeat(len(nodes), *([1] * obs.dim()))
         nxt[..., 0] = x[..., 0].to(obs.dtype)
         nxt[..., 1] = x[..., 0].to(obs.dtype)
         nxt[..., 2] = logA1_sd.to(obs.dtype)
-        return nxt, torch.as_tensor(weights, dtype=torch.float64)
+        return nxt, torch.as_tensor(weights, dtype=torch.float64).view(lead)
 
     def step(self, action: torch.Tensor):
         """Advance one period. Returns (obs', reward (E, n), info dict of (E, n) or (E, 1) tensors)."""

@@ -82,7 +82,7 @@ class SACConfig:
 
     # networks
     critic: str = "q"                # "q": Q(s, a) learned from observation and action (textbook); "post_decision": Q = r(s, a) + γ W(x(s, a)), reward and post-decision state from the economy's model, only W learned
-    expected_targets: int = 0        # post_decision critic: the bootstrap value is the expectation over the next period's shock by this many Gauss–Hermite nodes, from the economy's model (0: the sampled next observation)
+    expected_targets: int = 0        # post_decision critic: the bootstrap value is the expectation over next period's shocks from the economy's model, with this many Gauss–Hermite nodes for TFP (RBC, n = 1; KS: exact over the four (z', employment) states) (0: the sampled next observation)
     critics: int = 2                 # critic networks: 2, clipped double Q (min of both in targets and actor); more, an ensemble whose targets take the min of a random pair and whose actor follows the mean (REDQ)
     hidden: int = 64                 # width of every hidden layer (actor and critics)
     layers: int = 2                  # hidden layers per network
@@ -479,17 +479,17 @@ class SAC:
 
     def __init__(self, obs_dim: int, bounds: Tensor, cfg: SACConfig, gamma: float, seed: int,
                  model: typing.Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None = None, post_dim: int = 0,
-                 successors: typing.Callable[[Tensor, Tensor, int], tuple[Tensor, Tensor]] | None = None):
+                 successors: typing.Callable[[Tensor, Tensor, Tensor, int], tuple[Tensor, Tensor]] | None = None):
         """``model`` and ``post_dim``: the economy's ``decision_model`` and the size of its
         post-decision features, required by ``critic = "post_decision"``; ``successors``: the
-        economy's ``successors(obs, x, n_quad) -> (next observations (Q, B, obs_dim), weights (Q,))``,
-        required by ``expected_targets``."""
+        economy's ``successors(obs, x, next_obs, n_quad) -> (next observations (Q, B, obs_dim),
+        their probabilities (Q, B) or (Q, 1))``, required by ``expected_targets``."""
         self.cfg, self.gamma = cfg, float(gamma)
         if cfg.critic == "post_decision" and (model is None or post_dim < 1):
             raise ConfigError("SAC config key 'critic' = 'post_decision' needs the economy's decision model")
         if cfg.expected_targets and successors is None:
-            raise ConfigError(f"SAC config key 'expected_targets' = {cfg.expected_targets} needs an economy whose "
-                              "next observation follows from the post-decision state and one shock (RBC, n = 1)")
+            raise ConfigError(f"SAC config key 'expected_targets' = {cfg.expected_targets} needs an economy that lists "
+                              "next period's observations from the post-decision state (RBC with n = 1, KS)")
         self.model = model if cfg.critic == "post_decision" else None
         self.successors = successors if cfg.expected_targets else None
         d = bounds.shape[0]
@@ -649,10 +649,10 @@ class SAC:
                 v_next = self.soft_value(next_obs, alpha, next_ctx)
             else:
                 x = self._model(last_obs, last_act, None)[1]
-                nodes, weights = self.successors(last_obs, x, self.cfg.expected_targets)
+                nodes, weights = self.successors(last_obs, x, next_obs, self.cfg.expected_targets)
                 Q, B = nodes.shape[:2]
                 v = self.soft_value(nodes.reshape(Q * B, -1), alpha).view(Q, B)
-                v_next = (weights.to(v.dtype).unsqueeze(1) * v).sum(0)
+                v_next = (weights.to(v.dtype) * v).sum(0)
             rew = (rew - self.reward_shift * _geometric(disc, self.gamma)) * self.reward_mult
             target = rew + disc * v_next
         q = self.q_values(self.critic, obs, act, ctx=ctx)

@@ -308,8 +308,8 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
         if not getattr(eco, "has_successors", False):
             raise _config.ConfigError(
                 f"arms.{arm}.sac.expected_targets = {sc.expected_targets}: the {type(eco).__name__} with n = {n} "
-                "cannot list next period's observations from the post-decision state (only the RBC economy "
-                "with n = 1 can); set it to 0")
+                "cannot list next period's observations from the post-decision state (the RBC economy with "
+                "n = 1 and the KS economy can); set it to 0")
         successors = eco.successors
     agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed, model=model, post_dim=eco.post_dim,
                 successors=successors)
