@@ -32,6 +32,14 @@ What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
   depends on beyond the household's observation (in the RBC economy with n > 1, the capital
   aggregate and the others' hours, taken as given), stored with each transition in the replay
   buffer; everything else below applies unchanged.
+- ``expected_targets`` (optional, with the post-decision critic): the target of W(x) takes the
+  expectation over next period's shocks instead of the one drawn, V̄(x) = Σ_q ω_q V(s'_q), the
+  successors s'_q and their probabilities ω_q listed by the economy (``successors(obs, x,
+  next_obs, n_quad)``: Gauss–Hermite nodes of the TFP innovation in the RBC economy with n = 1;
+  the four (z', employment) states in Krusell–Smith, K' read from the observed successor). With
+  one-step returns the targets carry no shock noise at all; the critic then fits a conditional
+  expectation it would otherwise have to average out of samples (fitted value iteration with
+  the actor as the maximiser).
 - ``entropy_space = "latent"`` (default): the entropy bonus is that of the latent Gaussian. The
   textbook log-density of the squashed action adds -log(1 - tanh²u), which rewards actions in
   the middle of [lo, hi]: with δ = 1 it biased ĉ and ℓ by 2-5% toward the middle. The latent
