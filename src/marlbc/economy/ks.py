@@ -169,6 +169,15 @@ class KSEconomy:
                             obs[..., 2], obs[..., 3]], -1)
         return torch.log(c), post
 
+    def p_unemployed_next(self, z: torch.Tensor, U: torch.Tensor, employed: torch.Tensor, z_next: int) -> torch.Tensor:
+        """P(ε' = u) of households in aggregate state ``z`` (index) with ``U`` unemployed now
+        (the count, broadcastable) and employment ``employed`` (bool), given ``z_next``: in the
+        exact-count economy P(u→u | z, z') for the unemployed, and for the employed
+        P(e→u | z, z') = (U' − U P(u→u)) / (n − U), U' = U(z'), so that U' are unemployed in expectation."""
+        P_uu = self._P_uu[z, z_next]
+        P_eu = ((self._U[z_next].to(DTYPE) - U * P_uu) / (self.n - U).clamp(min=1)).clamp(0.0, 1.0)
+        return torch.where(employed, P_eu, P_uu)
+
     has_successors = True
 
     def successors(self, obs: torch.Tensor, x: torch.Tensor, next_obs: torch.Tensor,
@@ -181,16 +190,12 @@ class KSEconomy:
         :meth:`decision_model`; next period's aggregate K' = mean k' is set before z' is drawn
         and is read from the observed successor ``next_obs``. ``n_quad`` is not needed (the
         expectation over the discrete states is exact)."""
-        n = self.n
         z = (obs[..., 2] < 0).long()                                       # 0 good, 1 bad
         employed = obs[..., 3] > 0
-        U = self._U[z].to(DTYPE)
         P_z = torch.as_tensor(self.p.P_z, dtype=DTYPE)
         nodes, probs = [], []
         for zn in (0, 1):
-            P_uu = self._P_uu[z, zn]
-            P_eu = ((self._U[zn].to(DTYPE) - U * P_uu) / (n - U).clamp(min=1)).clamp(0.0, 1.0)
-            p_u = torch.where(employed, P_eu, P_uu)
+            p_u = self.p_unemployed_next(z, self._U[z].to(DTYPE), employed, zn)
             for e1, p_e in ((1.0, 1.0 - p_u), (-1.0, p_u)):
                 nxt = next_obs.clone()
                 nxt[..., 0] = x[..., 0].to(obs.dtype)
@@ -259,9 +264,7 @@ class KSEconomy:
         total = torch.zeros_like(k1)
         for zn in (0, 1):
             U1 = self._U[zn].to(DTYPE)
-            P_uu = self._P_uu[z, zn].unsqueeze(-1)                                   # (E, 1)
-            P_eu = ((U1 - U * P_uu) / (n - U).clamp(min=1)).clamp(0.0, 1.0)
-            p_u = torch.where(emp > 0.5, P_eu, P_uu)                                 # (E, n)
+            p_u = self.p_unemployed_next(z.unsqueeze(-1), U, emp > 0.5, zn)         # (E, n)
             L1 = p.l_bar * (n - U1) / n
             r1, w1 = self.factor_prices(self._z_values[zn], K1, L1)
             zn_t = torch.full_like(z, zn)
