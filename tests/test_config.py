@@ -160,6 +160,22 @@ def test_arm_envs_overrides_the_economy_default(cfg):
     assert config.arm_envs(mutate(cfg, "arms.ks.envs", 3), "ks") == 3
 
 
+def test_arm_explore_min_n_keeps_small_economies_at_the_evaluation_start(cfg):
+    wide = {"dist": "uniform", "low": 0.02, "high": 3.0, "recentre": True}
+    c = mutate(cfg, "arms.ks.explore", {"init_k": wide, "min_n": 50})
+    config.validate(c)
+    assert config.arm_explore(c, "ks", 50)["init_k"] == wide
+    assert config.arm_explore(c, "ks", 20)["init_k"] == cfg["economy"]["init_k"]
+    K_ss = make_economy(c, "ks", 10, 200, seed=0).p.K_ss
+    small = make_economy(c, "ks", 10, 200, seed=0, training=True).k / K_ss   # lognormal, sigma 0.2
+    large = make_economy(c, "ks", 50, 40, seed=0, training=True).k / K_ss    # uniform, recentred
+    assert float(small.min()) > 0.4                                # P(k < 0.4 K_ss) ~ 2e-6 per draw
+    assert float((large < 0.2).double().mean()) > 0.05            # U(0.02, 3)/1.51 < 0.2: 9.5 %
+    assert_allclose(large.mean(-1).numpy(), 1.0, rtol=1e-12)                 # aggregate_sigma 0
+    with pytest.raises(ConfigError, match="min_n"):
+        config.validate(mutate(cfg, "arms.ks.explore", {"min_n": 0}))
+
+
 def test_arm_explore_applies_to_the_training_economies_only(cfg):
     assert config.arm_explore(cfg, "rbc") == {"init_k": cfg["economy"]["init_k"], "logA_sd_scale": 1.0}
     wide = {"dist": "uniform", "low": 0.5, "high": 3.0}

@@ -176,15 +176,19 @@ def arm_envs(cfg: dict, arm: str) -> int:
     return int(arm_spec(cfg, arm).get("envs", cfg["economy"]["envs"]))
 
 
-def arm_explore(cfg: dict, arm: str) -> dict:
+def arm_explore(cfg: dict, arm: str, n: int | None = None) -> dict:
     """Exploring starts of the *training* economies of ``arm`` (``arms.<arm>.explore``):
-    ``init_k`` (default ``economy.init_k``) and ``logA_sd_scale`` (default 1, RBC only).
+    ``init_k`` (default ``economy.init_k``) and ``logA_sd_scale`` (default 1, RBC only), for
+    economies of ``n`` households. With ``min_n`` they apply only where ``n >= min_n``; smaller
+    economies (and ``n=None`` asks for the arm's own settings regardless) start as evaluations do.
     Evaluations always start from ``economy.init_k`` and the stationary law of log A."""
     spec = arm_spec(cfg, arm)
     explore = dict(spec.get("explore") or {})
     if "logA_sd_scale" in explore and spec["economy"] == "ks":
         raise ConfigError(f"arms.{arm}.explore.logA_sd_scale: the ks economy has no log A (its z is a "
-                          "two-state chain); allowed keys there: init_k")
+                          "two-state chain); allowed keys there: init_k, min_n")
+    if n is not None and n < int(explore.get("min_n", 1)):
+        explore = {}
     return {"init_k": dict(explore.get("init_k", cfg["economy"]["init_k"])),
             "logA_sd_scale": float(explore.get("logA_sd_scale", 1.0))}
 

@@ -22,7 +22,7 @@ def make_params(cfg: dict, arm: str, n: int, training: bool = False) -> RBCParam
     spec = _config.arm_spec(cfg, arm)
     cal = _config.arm_calibration(cfg, arm)
     eco = cfg["economy"]
-    explore = _config.arm_explore(cfg, arm) if training else {"init_k": eco["init_k"], "logA_sd_scale": 1.0}
+    explore = _config.arm_explore(cfg, arm, n) if training else {"init_k": eco["init_k"], "logA_sd_scale": 1.0}
     common = dict(chat_bounds=tuple(eco["chat_bounds"]), init_k=explore["init_k"])
     if spec["economy"] == "ks":
         return KSParams.from_calibration(cal, n, **common)
