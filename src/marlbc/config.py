@@ -178,10 +178,10 @@ def arm_envs(cfg: dict, arm: str) -> int:
 
 def arm_explore(cfg: dict, arm: str, n: int | None = None) -> dict:
     """Exploring starts of the *training* economies of ``arm`` (``arms.<arm>.explore``):
-    ``init_k`` (default ``economy.init_k``) and ``logA_sd_scale`` (default 1, RBC only), for
-    economies of ``n`` households. With ``min_n`` they apply only where ``n >= min_n``; smaller
-    economies (and ``n=None`` asks for the arm's own settings regardless) start as evaluations do.
-    Evaluations always start from ``economy.init_k`` and the stationary law of log A."""
+    ``init_k`` (default ``economy.init_k``) and ``logA_sd_scale`` (default 1, RBC only) of an
+    economy of ``n`` households. With ``min_n`` economies smaller than that start as evaluations
+    do (``n=None``: the arm's settings whatever n, as validation reads them). Evaluations always
+    start from ``economy.init_k`` and the stationary law of log A."""
     spec = arm_spec(cfg, arm)
     explore = dict(spec.get("explore") or {})
     if "logA_sd_scale" in explore and spec["economy"] == "ks":
