@@ -196,3 +196,15 @@ def test_arm_explore_applies_to_the_training_economies_only(cfg):
         config.arm_explore(mutate(cfg, "arms.ks.explore", {"logA_sd_scale": 2.0}), "ks")
     with pytest.raises(ConfigError, match="arms.ks.explore.logA_sd_scale"):      # before anything runs
         config.validate(mutate(cfg, "arms.ks.explore", {"logA_sd_scale": 2.0}))
+
+
+def test_baseline_and_heterogeneous_arms_differ_only_in_heterogeneity_and_n(cfg):
+    """results/baseline_vs_variant.md reads Δ = heterogeneous − baseline as the effect of
+    heterogeneity: the two arms must be trained alike (economy, calibration, budget, economies,
+    SAC settings, exploring starts)."""
+    base, het = (config.arm_spec(cfg, a) for a in ("baseline", "heterogeneous"))
+    assert base["heterogeneity"] == {"kind": "none"} and het["heterogeneity"]["kind"] != "none"
+    assert base["n"][0] in het["n"]
+    for key in sorted((set(base) | set(het)) - {"heterogeneity", "n"}):
+        assert base.get(key) == het.get(key), f"arms.baseline.{key} != arms.heterogeneous.{key}"
+    assert config.arm_envs(cfg, "baseline") == config.arm_envs(cfg, "heterogeneous")
