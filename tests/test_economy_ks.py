@@ -227,3 +227,21 @@ def test_successors_are_the_four_next_states_with_their_probabilities(cfg):
             pred = probs[:, mask].mean(1)
             se = (pred * (1 - pred) / mask.sum()).sqrt()
             assert ((freq - pred).abs() <= 5 * se + 1e-12).all(), (z, e, freq, pred)
+
+
+def test_own_capital_feature_round_trips_and_resolves_the_poor(cfg):
+    """Observed own capital is log(k/K_ss + κ) − log(1 + κ): 0 at K_ss, decoded back to k by
+    cash_on_hand to float32 precision from 0 to 5 K_ss, and it spreads the poor (k from 0 to
+    0.05 K_ss) over more than a third of the feature's range up to 2 K_ss."""
+    from marlbc.economy.ks import K_SHIFT
+
+    eco = make_economy(cfg, "ks", 10, 1, seed=0)
+    K_ss = eco.p.K_ss
+    k = K_ss * torch.tensor([[0.0, 1e-4, 0.01, 0.05, 0.2, 0.5, 1.0, 1.5, 2.0, 5.0]], dtype=DT)
+    f = eco.k_feature(k)
+    assert_allclose(f[0, 6].item(), 0.0, atol=1e-15)
+    assert_allclose(f[0, 0].item(), math.log(K_SHIFT / (1 + K_SHIFT)), rtol=1e-12)
+    obs = eco.observe_at(k, torch.tensor([0]), torch.ones_like(k)).float()      # as stored in replay
+    k_back, _, _ = eco.cash_on_hand(obs)
+    assert_allclose(k_back.numpy(), k.numpy(), rtol=2e-6, atol=2e-7 * K_ss)
+    assert ((f[0, 3] - f[0, 0]) / (f[0, 8] - f[0, 0])).item() > 1 / 3
