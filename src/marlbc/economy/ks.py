@@ -147,9 +147,10 @@ class KSEconomy:
         unemployment count, L = l̄ (1 - U_z/n)."""
         p = self.p
         obs = obs.to(DTYPE)
-        # float32 observations resolve k only to ~1e-7 K_ss: a household that ate (almost) all its
-        # capital may come back with k slightly below 0; an unemployed one's cash on hand is
-        # then floored at A_FLOOR (its reward log(ĉ a) stays finite, as in `step`)
+        # float32 observations resolve k near 0 only to ~1e-9 K_ss (κ times float32's relative
+        # precision): a household that ate (almost) all its capital may come back with k slightly
+        # below 0, which k_from_feature floors at 0; an unemployed one's cash on hand is then
+        # floored at A_FLOOR (its reward log(ĉ a) stays finite, as in `step`)
         k = self.k_from_feature(obs[..., 0])
         K = self._K_ss * torch.exp(obs[..., 1])
         good = obs[..., 2] > 0
