@@ -15,7 +15,8 @@ from marlbc import claims, config
 from marlbc.benchmarks import rbc as rbc_bm
 from marlbc.benchmarks.game import solve_game, to_dataset as game_dataset
 from marlbc.benchmarks.steady_state import closed_form, steady_state
-from marlbc.claims.checks import learning_progress, read_benchmark_tsv
+from marlbc.claims.checks import learning_progress
+from marlbc.evaluation.cost import equal_workload_scale, read_benchmark_tsv
 from marlbc.claims.common import Metric, fidelity
 from marlbc.economy import make_params
 from marlbc.evaluation import evaluate_policy
@@ -273,19 +274,22 @@ def tsv(path, seconds):
 
 def test_C6_scales_to_the_paper_workload(cfg, tmp_path):
     full = config.resolve(cfg, "full")
-    budget = full["arms"]["ks"]["budget"]["updates"]
+    U = full["arms"]["ks"]["budget"]["updates"]
+    S = 1000 + math.floor(U * full["arms"]["ks"]["sac"]["env_steps_per_update"])  # learning_starts + steps
+    per = 1e5 / min(U, S)            # no train.nc: the config's budget, the costlier reading of 1e5 per agent
     paper = cfg["claims"]["C6"]["paper_hours_ks500"] * 3600
     files = [tsv(tmp_path / "bench" / "train" / "ks" / "n500" / f"seed{s}.tsv", 600.0) for s in (0, 1)]
     assert read_benchmark_tsv(files[0])["max_rss"] == 812.5
     r = claims.check_C6({**cfg, "preset": "full"}, files)
-    t_eq = 600.0 * 1e5 / budget
+    t_eq = 600.0 * per
     assert metric(r, "KS n = 500")["measured"] == pytest.approx(t_eq)
+    assert r["details"]["jobs"][0]["env_steps"] == S
     assert r["passed"] == (t_eq < paper)
     assert r["fidelity"] == pytest.approx(min(1.0, paper / t_eq))
     # a slow job fails with fidelity paper/ours; an n = 100 job is extrapolated, and says so
     slow = [tsv(tmp_path / "b2" / "train" / "ks" / "n100" / "seed0.tsv", 5000.0)]
     r = claims.check_C6({**cfg, "preset": "full"}, slow)
-    t_eq = 5000.0 * 1e5 / budget * 5
+    t_eq = 5000.0 * per * 5
     assert not r["passed"] and r["fidelity"] == pytest.approx(paper / t_eq)
     assert r["details"]["extrapolated"] and "EXTRAPOLATED" in metric(r, "KS n = 500")["note"]
     # several n timed (the ci preset): a least-squares line in n, evaluated at n = 500
@@ -294,7 +298,7 @@ def test_C6_scales_to_the_paper_workload(cfg, tmp_path):
                for n, ts in times.items() for s, t in enumerate(ts)]
     r = claims.check_C6({**cfg, "preset": "full"}, several)
     ns = [n for n, ts in times.items() for _ in ts]
-    secs = [t * 1e5 / budget for ts in times.values() for t in ts]
+    secs = [t * per for ts in times.values() for t in ts]
     slope, intercept = np.polyfit(ns, secs, 1)
     assert metric(r, "KS n = 500")["measured"] == pytest.approx(intercept + 500 * slope, rel=1e-12)
     assert r["details"]["fit_in_n"]["slope"] == pytest.approx(slope)
@@ -302,7 +306,15 @@ def test_C6_scales_to_the_paper_workload(cfg, tmp_path):
     # ... never below the largest timed n's own time (a line falling with n is not trusted)
     falling = [tsv(tmp_path / "b4" / "train" / "ks" / f"n{n}" / "seed0.tsv", t) for n, t in ((10, 200.0), (100, 120.0))]
     r = claims.check_C6({**cfg, "preset": "full"}, falling)
-    assert metric(r, "KS n = 500")["measured"] == pytest.approx(120.0 * 1e5 / budget)
+    assert metric(r, "KS n = 500")["measured"] == pytest.approx(120.0 * per)
+
+
+def test_equal_workload_scale_takes_the_costlier_reading():
+    assert equal_workload_scale(50_000, 12_500) == 8.0       # the 1e5 steps cost more than the 1e5 updates
+    assert equal_workload_scale(400_000, 200_000) == 0.5     # both past the paper's: the job did more than it
+    assert equal_workload_scale(200_000) == 0.5              # steps unknown: updates alone
+    assert equal_workload_scale(float("nan"), 25_000) == 4.0
+    assert math.isnan(equal_workload_scale(float("nan")))
 
 
 # --------------------------------------------------------------------------------------------

@@ -54,11 +54,10 @@ Conventions shared by the checks (thresholds are ``cfg['claims'][<id>]``):
   KS: z held fixed) ≤ drift_max, worst seed and env; across seeds, the final level (mean over the
   window; KS per z state) must agree: (max − min)/mean ≤ seed_spread_max.
 - C6: wall seconds ``s`` of the Snakemake benchmark TSVs of the training jobs. Paper: 2.95 h for
-  KS n = 500 at 1e5 updates per agent. Ours is scaled to that workload:
-  T_equal = s · 1e5 / U · (500 / n), with U our updates per agent (``updates_done`` of train.nc
-  when given — recommended — else ``cfg['arms']['ks']['budget']['updates']``: pass the
-  *resolved* config, as the pipeline does; with train.nc the scale is the larger of 1e5/updates
-  and 1e5/env_steps). If no n = 500 job is timed (reduced presets) T_equal is extrapolated to
+  KS n = 500 at 1e5 updates per agent. Ours is scaled to that workload (``evaluation.cost``):
+  T_equal = s · max(1e5 / U, 1e5 / S), with U our updates and S our batched environment steps
+  (``updates_done`` and ``env_steps`` of train.nc when given — recommended — else the budget of
+  the *resolved* config, as the pipeline passes it). If no n = 500 job is timed (reduced presets) T_equal is extrapolated to
   n = 500 (stated in the note and ``details``): through a least-squares line in n over the KS jobs
   when two or more n are timed, never below the largest timed n's own time; in proportion to n
   when only one n is. Passes when T_equal < paper time; fidelity = min(cap, paper / T_equal).
@@ -66,7 +65,6 @@ Conventions shared by the checks (thresholds are ``cfg['claims'][<id>]``):
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 import warnings
@@ -78,6 +76,7 @@ import xarray as xr
 from scipy import stats
 
 from .. import config as _config
+from ..evaluation.cost import arm_budget, equal_workload_scale, read_benchmark_tsv
 from ..evaluation.evaluate import IRF_VARIABLES, trend_drift
 from ..evaluation.io import open_checked
 from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
@@ -597,26 +596,6 @@ def check_C5(cfg: dict, inputs) -> dict:
 # C6
 # --------------------------------------------------------------------------------------------
 
-def read_benchmark_tsv(path: str | Path) -> dict:
-    """One Snakemake ``benchmark:`` file: the mean over its repeats of each numeric column
-    (``s``, ``max_rss``, ``cpu_time``, …) and the number of repeats."""
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
-    if not rows or "s" not in rows[0]:
-        raise ValueError(f"'{path}' is not a Snakemake benchmark file (no column 's')")
-    out: dict = {"repeats": len(rows)}
-    for col in rows[0]:
-        vals = []
-        for r in rows:
-            try:
-                vals.append(float(r[col]))
-            except (TypeError, ValueError):
-                pass
-        if vals:
-            out[col] = float(np.mean(vals))
-    return out
-
-
 def extrapolate_in_n(n, seconds, n_target: int) -> dict:
     """Least-squares line T(n) = intercept + slope·n through (n, seconds), evaluated at ``n_target``.
 
@@ -648,8 +627,8 @@ def check_C6(cfg: dict, inputs) -> dict:
         b = read_benchmark_tsv(f)
         w = workload.get(key)
         if w is None:
-            budget = cfg["arms"][key[0]]["budget"]["updates"] if key[0] in cfg["arms"] else float("nan")
-            w = {"updates": float(budget), "env_steps": float("nan"),
+            bud = arm_budget(cfg, key[0]) if key[0] in cfg["arms"] else {"updates": float("nan"), "env_steps": float("nan")}
+            w = {"updates": float(bud["updates"]), "env_steps": float(bud["env_steps"]),
                  "source": f"budget of the resolved config (preset '{cfg.get('preset')}'); no train.nc given"}
         else:
             w = {**w, "source": "train.nc"}
@@ -664,11 +643,7 @@ def check_C6(cfg: dict, inputs) -> dict:
     n_ref = max(j["n"] for j in ks_jobs)
     ref = [j for j in ks_jobs if j["n"] == n_ref]
     for j in jobs:
-        per = j["updates"]
-        steps = j["env_steps"]
-        scale = 1e5 / per if per and np.isfinite(per) else float("nan")
-        if np.isfinite(steps) and steps > 0:
-            scale = max(scale, 1e5 / steps)        # the more expensive of the two workload measures
+        scale = equal_workload_scale(j["updates"], j["env_steps"])   # the more expensive of the two readings
         j["equal_workload_scale"] = scale
         j["seconds_at_1e5"] = j["seconds"] * scale
     t_ref = float(np.mean([j["seconds_at_1e5"] for j in ref]))

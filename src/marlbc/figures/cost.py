@@ -8,57 +8,23 @@ The budget of each arm (gradient updates, transitions) comes from the resolved c
 Panels: (a) measured wall time of every training job against n, log axes, a marker per seed
 and a line through the seed means per arm, with the paper's SAC times for KS (Fig. 8:
 n = 10 … 500 → 0.69 … 2.95 h, 10⁵ updates per agent); (b) ``ks`` only, the measured time
-linearly rescaled to the paper's 10⁵ updates — an extrapolation, labelled as one, not a
+linearly rescaled to the paper's workload (``evaluation.cost``) — an extrapolation, labelled as one, not a
 measurement — against the paper's times.
 """
 
 from __future__ import annotations
 
-import csv
-import math
 from pathlib import Path
 
 import numpy as np
 
-from .. import config
+from ..evaluation.cost import arm_budget, equal_workload_scale, read_benchmark_tsv
 from . import common
 
 NAME = "cost"
 PAPER_N = np.array([10, 20, 50, 100, 200, 500])
 PAPER_HOURS = np.array([0.69, 0.76, 0.94, 1.42, 1.87, 2.95])
-PAPER_UPDATES = 100_000
 MARKERS = {"rbc_closed_form": "v", "rbc": "^", "baseline": "s", "heterogeneous": "D", "ks": "o"}
-
-
-def read_benchmark_tsv(path: str | Path) -> float:
-    """Mean wall-clock seconds (column ``s``) of a Snakemake benchmark file; errors name the file."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"benchmark file '{path}' does not exist")
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
-    if not rows or "s" not in rows[0]:
-        cols = ", ".join(rows[0]) if rows else "none (empty file)"
-        raise common.FigureInputError(f"benchmark file '{path}' lacks the column 's' (wall-clock seconds); "
-                                      f"it has columns: {cols}")
-    try:
-        vals = [float(r["s"]) for r in rows]
-    except (TypeError, ValueError) as err:
-        raise common.FigureInputError(f"benchmark file '{path}': column 's' is not numeric ({err})") from err
-    return float(np.mean(vals))
-
-
-def arm_budget(cfg: dict, arm: str) -> dict:
-    """Updates, environment steps and transitions of one job of ``arm`` under the resolved config."""
-    from ..rl.sac import SACConfig
-
-    spec = cfg["arms"][arm]
-    updates = int(spec["budget"]["updates"])
-    sc = SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")
-    E = config.arm_envs(cfg, arm)
-    env_steps = max(sc.learning_starts, sc.n_step + 2) + math.floor(updates * sc.env_steps_per_update)
-    return {"updates": updates, "env_steps": env_steps, "envs": E,
-            "transitions_per_household": env_steps * E}
 
 
 @common.styled
@@ -71,7 +37,11 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
         if meta is None:
             raise common.FigureInputError(f"cannot tell arm, n and seed of '{p}': expected "
                                           f"results/bench/train/<arm>/n<N>/seed<S>.tsv")
-        jobs.append({**meta, "seconds": read_benchmark_tsv(p)})
+        try:
+            seconds = read_benchmark_tsv(p)["s"]
+        except ValueError as err:
+            raise common.FigureInputError(f"figure '{NAME}': {err}") from err
+        jobs.append({**meta, "seconds": seconds})
     if not jobs:
         raise common.FigureInputError(f"figure '{NAME}' needs at least one training benchmark file "
                                       f"results/bench/train/<arm>/n<N>/seed<S>.tsv; got: "
@@ -106,16 +76,17 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
     ks = [j for j in jobs if j["arm"] == "ks"]
     if ks and budgets.get("ks"):
         b = budgets["ks"]
-        scale = PAPER_UPDATES / b["updates"]
+        scale = equal_workload_scale(b["updates"], b["env_steps"])
         ns = sorted({j["n"] for j in ks})
         ax_p.plot([j["n"] for j in ks], [j["seconds"] * scale / 3600 for j in ks], "o", color=cols["ks"],
                   mfc="none", ms=5)
         ax_p.plot(ns, [np.mean([j["seconds"] for j in ks if j["n"] == n]) * scale / 3600 for n in ns], "-o",
                   color=cols["ks"], ms=5,
-                  label=f"ours, measured × {scale:,.4g} (extrapolated from {b['updates']:,} updates)")
+                  label=f"ours, measured × {scale:,.4g} (extrapolated from {b['updates']:,} updates, "
+                        f"{b['env_steps']:,} batched steps)")
         ax_p.plot(PAPER_N, PAPER_HOURS, "k--", marker="*", ms=8, label="paper Fig. 8, SAC (measured)")
-        ax_p.set(xscale="log", yscale="log", xlabel="households n", ylabel="hours at 10⁵ updates",
-                 title="KS, rescaled to the paper's 10⁵ updates (linear extrapolation)")
+        ax_p.set(xscale="log", yscale="log", xlabel="households n", ylabel="hours at 10⁵ updates and steps",
+                 title="KS, rescaled to the paper's workload (linear extrapolation)")
         common.plain_log(ax_p)
         ax_p.legend(loc="best", fontsize=6.8)
     else:
@@ -129,8 +100,8 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
                      f"transitions per household" for a, b in budgets.items() if b)
     cap = (f"Preset {cfg.get('preset', 'unknown')}; seeds {', '.join(map(str, seeds))}; one CPU thread per job. "
            f"Budget per job (this config): {btxt}. The paper trains SAC for 10⁵ updates per agent; our budget "
-           f"is smaller or different, so panel a compares unequal workloads and panel b rescales ours linearly "
-           f"in the number of updates (an extrapolation that ignores any change of cost per update, and scales "
+           f"is different, so panel a compares unequal workloads and panel b rescales ours linearly "
+           f"to 10⁵ updates or 10⁵ environment steps, whichever costs more (C6's rule; an extrapolation that ignores any change of cost per update, and scales "
            f"the job's fixed start-up, warm-up and evaluation time too, so it overstates at small budgets such as "
            f"the smoke preset). Wall time "
            f"is Snakemake's benchmark 's' of each job (the last invocation only, if a job was resumed from a "
