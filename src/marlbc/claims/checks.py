@@ -648,7 +648,9 @@ def check_C6(cfg: dict, inputs) -> dict:
         j["seconds_at_1e5"] = j["seconds"] * scale
     t_ref = float(np.mean([j["seconds_at_1e5"] for j in ref]))
     notes = [f"{len(ref)} KS n = {n_ref} job(s), mean {np.mean([j['seconds'] for j in ref]):.0f} s for "
-             f"{np.mean([j['updates'] for j in ref]):.0f} updates per agent, scaled to 1e5"]
+             f"{np.mean([j['updates'] for j in ref]):.0f} updates and {np.mean([j['env_steps'] for j in ref]):.0f} "
+             f"batched steps per job, × {np.mean([j['equal_workload_scale'] for j in ref]):.3g} to the costlier of "
+             f"1e5 updates and 1e5 steps"]
     fit = None
     if n_ref == 500:
         t_eq = t_ref
