@@ -334,3 +334,29 @@ def test_bad_inputs(cal):
         game.solve_game(cal, np.ones(3), np.ones(4))
     with pytest.raises(ValueError, match="utility"):
         game.solve_game(dict(cal, utility="cobb"), np.ones(3), np.ones(3))
+
+
+def test_windfall_persistence_is_the_stable_root_of_the_households_own_problem(cal, het):
+    """n = 1 (the household owns the economy): the share of a capital deviation left after one
+    quarter is the stable eigenvalue of the linearised map (k, c) -> (k', c') of the Euler
+    equation and the budget with hours held, found here by finite differences; n > 1 keeps more
+    (the own-price effect is O(1/n)), corners are NaN."""
+    one = solved(cal, het, 1)
+    e = game._econ(cal, one.kappa, one.lam)
+    ell = one.ell
+
+    def step(z):
+        k, c = z
+        k1 = (1 - e.delta) * k + game._income(e, np.array([k]), ell).m[0] - c
+        c1 = c * e.beta * (1 - e.delta + game._income(e, np.array([k1]), ell).m_k[0])
+        return np.array([k1, c1])
+
+    z0, h = np.array([one.k[0], one.c[0]]), 1e-6
+    J = np.column_stack([(step(z0 + h * d) - step(z0 - h * d)) / (2 * h) for d in np.eye(2)])
+    stable = min(abs(np.linalg.eigvals(J)))
+    np.testing.assert_allclose(game.windfall_persistence(cal, one.kappa, one.lam, one.k, one.ell, one.c, 1)[0],
+                               stable, rtol=1e-6)
+    many = solved(cal, het, 100)
+    kept = game.windfall_persistence(cal, many.kappa, many.lam, many.k, many.ell, many.c, 10)
+    assert np.isnan(kept[many.corner]).all() and many.corner.any()
+    assert (kept[~many.corner] > stable**10).all() and (kept[~many.corner] < 1).all()

@@ -252,12 +252,15 @@ def test_decision_model_with_several_households(cfg, arm, aggregation):
     lo, hi = eco.action_bounds[:, 0], eco.action_bounds[:, 1]
     a = (lo + (hi - lo) * torch.rand(16, n, 2, generator=gen, dtype=DT)).requires_grad_(True)
     ctx = eco.context(a.detach())
-    assert eco.ctx_dim == ctx.shape[-1] == 2 and eco.post_dim == 6
     r, x = eco.decision_model(obs, a, ctx)
+    assert eco.ctx_dim == ctx.shape[-1] == 2 and eco.post_dim == x.shape[-1] == 8
     k_mean = eco.k.mean(-1, keepdim=True)
     _, r_step, info = eco.step(a.detach())
     assert_allclose(r.detach().numpy(), r_step.numpy(), rtol=1e-10, atol=1e-10)
     assert_allclose(x[..., 0].detach().numpy(), torch.log(info["k_next"] / eco.p.k_ss).numpy(), rtol=1e-10, atol=1e-10)
+    # the levels: k'/k_ss and â'/k_ss, the same states as the logs
+    assert_allclose(x[..., 6].detach().numpy(), (info["k_next"] / eco.p.k_ss).numpy(), rtol=1e-10)
+    assert_allclose(x[..., 7].detach().numpy(), torch.exp(x[..., 1].detach()).numpy(), rtol=1e-12)
     K_post = eco.p.k_ss * torch.exp(x[..., 2].detach())
     assert_allclose((K_post - k_mean).sum(-1).numpy(), (info["k_next"].mean(-1) - k_mean[:, 0]).numpy(), rtol=1e-5)
     (g,) = torch.autograd.grad(r.sum(), a)
@@ -313,6 +316,52 @@ def test_successors_are_the_next_observations_at_the_quadrature_nodes(cfg):
     calm = make_economy(cfg, "rbc", 1, 16, seed=5, shocks=False)
     assert calm.successors(obs, x, None, 7)[0].shape[0] == 1
     many = make_economy(cfg, "baseline", 4, 2, seed=5)
-    assert not many.has_successors
     with pytest.raises(ValueError, match="n = 4"):
         many.successors(many.observe(), torch.zeros(2, 4, 6), None, 5)
+
+
+def test_successors_of_many_households_move_only_tfp_and_the_others_hours(cfg):
+    """n > 1: at each node only log A' changes (own k' from the post-decision state, mean k'
+    and the types as observed), the capital aggregate of the context is the observed one, and the
+    others' hours move with A' as the policy's hours of a household at mean capital with mean
+    productivities: exactly the observed context where the policy's hours do not answer A', and
+    scaled by the ratio of its hours at the node and at the observed A' where they do."""
+    from marlbc.benchmarks.rbc import gauss_hermite
+
+    eco = make_economy(cfg, "heterogeneous", 9, 3, seed=5)
+    gen = torch.Generator().manual_seed(6)
+    obs = eco.observe()
+    a = torch.stack([0.05 + 0.1 * torch.rand(3, 9, generator=gen, dtype=DT),
+                     0.5 + 0.4 * torch.rand(3, 9, generator=gen, dtype=DT)], -1)
+    ctx = eco.context(a)
+    _, x = eco.decision_model(obs, a, ctx)
+    next_obs, _, _ = eco.step(a)
+    next_ctx = eco.context(a)
+    p = eco.p
+
+    def still(o):                      # hours that do not answer A
+        return torch.full((*o.shape[:-1], 2), 0.7, dtype=DT)
+
+    def answering(o):                  # hours rising with log A, and with own capital (unused by the rule)
+        h = 0.8 + 0.1 * o[..., 2].to(DT) + 0.05 * o[..., 0].to(DT)
+        return torch.stack([torch.full_like(h, 0.1), h], -1)
+
+    nxt, w, node_ctx = eco.successors(obs, x, next_obs, 5, next_ctx=next_ctx, policy=still)
+    eps, omega = gauss_hermite(5)
+    assert nxt.shape == (5, 3, 9, 5) and w.shape == (5, 1, 1) and node_ctx.shape == (5, 3, 9, 2)
+    assert_allclose(w.view(-1).numpy(), omega, rtol=1e-14)
+    for q in range(5):
+        assert torch.equal(nxt[q, ..., 0], x[..., 0].to(obs.dtype))
+        assert torch.equal(nxt[q, ..., 1], next_obs[..., 1]) and torch.equal(nxt[q, ..., 3:], next_obs[..., 3:])
+        logA1 = p.rho * obs[..., 2].double() * p.sd_logA + p.sigma_A * eps[q]
+        assert_allclose(nxt[q, ..., 2].double().numpy() * p.sd_logA, logA1.numpy(), rtol=1e-6, atol=1e-9)
+        assert_allclose(node_ctx[q].numpy(), next_ctx.numpy(), rtol=1e-15)
+    _, _, moved = eco.successors(obs, x, next_obs, 5, next_ctx=next_ctx, policy=answering)
+    rep_obs = 0.8 + 0.1 * next_obs[..., 2].double() + 0.05 * next_obs[..., 1].double()
+    for q in range(5):
+        rep_q = 0.8 + 0.1 * nxt[q, ..., 2].double() + 0.05 * next_obs[..., 1].double()
+        assert torch.equal(moved[q, ..., 0], next_ctx[..., 0])
+        assert_allclose(moved[q, ..., 1].numpy(), (next_ctx[..., 1] * rep_q / rep_obs).numpy(), rtol=1e-12)
+    assert not torch.allclose(moved[0, ..., 1], moved[-1, ..., 1])
+    with pytest.raises(ValueError, match="n = 9"):
+        eco.successors(obs, x, next_obs, 5)

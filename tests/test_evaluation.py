@@ -20,7 +20,7 @@ from marlbc.evaluation import aggregate, evaluate, evaluate_policy
 from marlbc.evaluation import io as eio
 from marlbc.evaluation.evaluate import (KAPolicy, ObsPolicyFromKA, _rbc_irf, gini_rows,
                                         rbc_observation, regress_law_of_motion, steady_state_policy,
-                                        trend_drift)
+                                        constant_policy, trend_drift, wealth_persistence)
 
 FAST = {"det_envs": 2, "det_periods": 700, "sim_envs": 2, "sim_periods": 800, "sim_burn": 200,
         "euler_periods": 1500, "euler_burn": 200, "welfare_paths": 100, "welfare_T": 400}
@@ -203,9 +203,30 @@ def test_heterogeneous_evaluation_from_run_dir(cfg, tmp_path):
     for k in ("chat", "ell", "K", "L", "C", "gini", "sd_logc", "std_logY", "eval_return"):
         assert np.isfinite(s[k])
     assert s["gini_ss"] > 0                                      # types make households differ
+    assert 0 < s["wealth_persistence_1"] < 1                     # a constant ĉ eats part of a windfall
     with xr.open_dataset(run / "eval.nc") as f:
         assert f.sizes["household"] == 9
         assert_allclose(f["kappa"].values, config.heterogeneity(cfg["arms"]["heterogeneous"]["heterogeneity"], 9)[0])
+
+
+def test_wealth_persistence_follows_one_household_after_a_windfall(cfg):
+    """A constant rule (ĉ, ℓ) at any k*: one quarter after household j's capital is raised by
+    10 % (the others' at k*), k_j' = (1 − ĉ)((1 − δ + r) 1.1 k*_j + w ℓ) with r, w at K = Σ k,
+    L = n ℓ; the share left is (k_j'/k*_j − 1)/0.1, and 1 at the raise."""
+    n = 4
+    p = make_params(cfg, "baseline", n)
+    chat, ell = 0.08, 0.9
+    k_star = np.array([20.0, 24.0, 26.0, 30.0])
+    idx, pers = wealth_persistence(constant_policy([chat, ell]), cfg, "baseline", n, k_star, 3, 8, seed=0)
+    assert_allclose(idx, np.arange(n))                          # fewer households than asked: all of them
+    assert_allclose(pers[:, 0], 1.0, rtol=1e-12)
+    for j in range(n):
+        k = k_star.copy()
+        k[j] *= 1.1
+        KL = k.sum() / (n * ell)
+        r, w = p.alpha * KL ** (p.alpha - 1), (1 - p.alpha) * KL ** p.alpha
+        k1 = (1 - chat) * ((1 - p.delta + r) * k[j] + w * ell)
+        assert_allclose(pers[j, 1], (k1 / k_star[j] - 1) / 0.1, rtol=1e-10)
 
 
 def test_ks_evaluation_uses_the_benchmark_z_path(cfg, tmp_path):

@@ -499,10 +499,50 @@ def test_expected_target_with_the_sampled_successor_is_the_sampled_target():
 def test_expected_targets_are_clear_errors_where_they_cannot_apply(base_cfg, tmp_path):
     with pytest.raises(ConfigError, match=r"'sac\.expected_targets' = 5 needs 'sac\.critic' = 'post_decision'"):
         SACConfig.from_dict({"expected_targets": 5})
-    cfg = make_cfg(base_cfg, "baseline", 10, critic="post_decision", expected_targets=5)
-    with pytest.raises(ConfigError, match=r"arms\.baseline\.sac\.expected_targets = 5"):
+    cfg = make_cfg(base_cfg, "baseline", 10, critic="post_decision", expected_targets=5, n_step=3)
+    with pytest.raises(ConfigError, match=r"arms\.baseline\.sac\.expected_targets = 5 with n = 4 needs "
+                                          r"arms\.baseline\.sac\.n_step = 1 \(got 3\)"):
         train(cfg, "baseline", 4, 0, tmp_path, progress=False)
     assert not (tmp_path / CHECKPOINT_FILE).exists()
+
+
+def test_many_households_expected_targets_reach_the_critic_loss(base_cfg, tmp_path):
+    """n > 1 RBC: the successors' contexts reach the soft values of the targets. Without TFP
+    shocks the one node is the observed next state and its context the observed one, so the
+    critic loss equals that of sampled one-step targets (to float32 rounding of log A'); with
+    shocks it differs; training with them stays finite."""
+    from marlbc.economy import make_economy
+
+    cfg = config.resolve(base_cfg, "full")
+    sc = SACConfig(**{**TINY, "critic": "post_decision", "n_step": 1, "log_std_min": -20.0,
+                      "log_std_max": -19.0, "alpha": 1e-12})
+    losses = {}
+    for shocks in (False, True):
+        eco = make_economy(cfg, "heterogeneous", 4, 3, seed=0, shocks=shocks)
+        buf = ReplayBuffer(10_000, 12, eco.obs_dim, 2, eco.ctx_dim)
+        gen = torch.Generator().manual_seed(1)
+        obs = eco.observe()
+        for _ in range(30):
+            a = torch.stack([0.06 + 0.04 * torch.rand(3, 4, generator=gen, dtype=torch.float64),
+                             0.7 + 0.2 * torch.rand(3, 4, generator=gen, dtype=torch.float64)], -1)
+            lo, hi = eco.action_bounds[:, 0], eco.action_bounds[:, 1]
+            u = torch.atanh((2 * a - lo - hi) / (hi - lo))          # the latent actions of these
+            ctx = eco.context(a)
+            nxt, r, _ = eco.step(a)
+            buf.add(obs.reshape(12, -1), u.reshape(12, 2).float(), r.reshape(12), ctx.reshape(12, 2))
+            obs = nxt
+        buf.add(obs.reshape(12, -1), ctx=eco.context(a).reshape(12, 2))
+        batch = buf.sample(64, 1, 0.99, torch.Generator().manual_seed(2))
+        kw = dict(model=eco.decision_model, post_dim=eco.post_dim)
+        sampled = SAC(eco.obs_dim, eco.action_bounds, sc, 0.99, 0, **kw)
+        expected = SAC(eco.obs_dim, eco.action_bounds, SACConfig(**{**sc.as_dict(), "expected_targets": 5}), 0.99, 0,
+                       successors=eco.successors, **kw)
+        losses[shocks] = (sampled.critic_loss(*batch), expected.critic_loss(*batch))
+    torch.testing.assert_close(*losses[False], rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(*losses[True], rtol=1e-3)
+    run = make_cfg(base_cfg, "heterogeneous", 200, critic="post_decision", expected_targets=3, n_step=1)
+    summary = train(run, "heterogeneous", 4, 0, tmp_path, progress=False)
+    assert math.isfinite(summary["last"]["eval_return"])
 
 
 def test_ks_trains_with_expected_targets(base_cfg, tmp_path):

@@ -71,6 +71,7 @@ precision. Corners are reported in :attr:`GameSolution.corner`.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -506,6 +507,33 @@ def solve_game(cal: dict, kappa, lam, aggregation: str | None = None, A: float =
 # --------------------------------------------------------------------------------------------
 # outputs
 # --------------------------------------------------------------------------------------------
+
+def windfall_persistence(cal: dict, kappa, lam, k, ell, c, quarters: int = 10,
+                         aggregation: str | None = None) -> np.ndarray:
+    """Share of a small deviation of household i's own capital from the steady state (k, ℓ, c)
+    left after ``quarters``, when household i alone adjusts (the others at their steady state)
+    and its hours are held: μ_i^quarters, μ_i the stable root of its linearised Euler equation
+    c' = β c (1 − δ + ∂m_i/∂k_i(k')) and budget k' = (1 − δ) k + m_i(k) − c (u'(c) = 1/c):
+
+        μ² − (1 + 1/β + ε_i) μ + 1/β = 0,    ε_i = −β c_i ∂²m_i/∂k_i²
+
+    (∂²m_i/∂k_i² by central differences of the Nash derivative ∂m_i/∂k_i). The own-price effect
+    is all that makes ∂²m_i/∂k_i² < 0, so for n > 1 μ_i is close to 1: the game's households keep
+    most of a windfall for a long time. NaN at corners (k_i = 0)."""
+    e = _econ(cal, kappa, lam, aggregation)
+    k, ell, c = (np.asarray(v, float) for v in (k, ell, c))
+    out = np.full(k.shape, np.nan)
+    for i in np.flatnonzero(k > 0):
+        h = 1e-4 * k[i]
+        up, down = k.copy(), k.copy()
+        up[i] += h
+        down[i] -= h
+        m_kk = (_income(e, up, ell).m_k[i] - _income(e, down, ell).m_k[i]) / (2 * h)
+        B = 1.0 + 1.0 / e.beta - e.beta * c[i] * m_kk
+        mu = (B - math.sqrt(B * B - 4.0 / e.beta)) / 2.0
+        out[i] = mu**quarters
+    return out
+
 
 def to_dataset(sol: GameSolution):
     """The solution as an xarray Dataset over dim ``household`` with units and descriptions."""

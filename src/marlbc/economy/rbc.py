@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Callable
 
 import torch
 
@@ -225,8 +226,8 @@ class RBCEconomy:
 
     @property
     def post_dim(self) -> int:
-        """Size of the post-decision features: 2 for n = 1, 6 otherwise (see :meth:`decision_model`)."""
-        return 2 if self.n == 1 else 6
+        """Size of the post-decision features: 2 for n = 1, 8 otherwise (see :meth:`decision_model`)."""
+        return 2 if self.n == 1 else 8
 
     @property
     def ctx_dim(self) -> int:
@@ -257,7 +258,7 @@ class RBCEconomy:
         hours in L (its own effect on r_i and w_i, as in the n-player game), the reward (…,),
         and the post-decision features, everything the action changes beyond today's reward,
         with k' = (1 - ĉ) a: for n = 1, ``[log(k'/k_ss), log A / sd(log A)]``; for n > 1,
-        ``[log(k'/k_ss), log(â'/k_ss), log(K⁺/k_ss), log A / sd(log A), type, type]`` with
+        ``[log(k'/k_ss), log(â'/k_ss), log(K⁺/k_ss), log A / sd(log A), type, type, k'/k_ss, â'/k_ss]`` with
 
             K⁺ = mean k + (k' - k)/n     mean capital moved by the household's own saving, the others' held
             â' = (1 - δ + r_i') k' + w_i' ℓ_ss   next period's cash on hand at the prices of A' = A^ρ,
@@ -267,7 +268,10 @@ class RBCEconomy:
         and its own effect on next period's rent) into one smooth input: with (k', K⁺, types)
         alone the critic ranked the households' capital as the game does only by chance
         (seed 0, n = 20: Spearman 0.21 against 0.80 with â'; over three seeds still not
-        reliably, see README)."""
+        reliably, see README). k' and â' also enter in levels: a household's value is nearly
+        linear in its own wealth (its human wealth dwarfs its capital), which the logs alone
+        bend; with the levels the game's per-household capital came within 5 % (n = 20 trials,
+        seeds 0 / 1: rank correlation 0.965 / 0.995 against 0.49 / 0.92 with logs only)."""
         p = self.p
         obs, action = obs.to(DTYPE), action.to(DTYPE)
         k = self._k_ss * torch.exp(obs[..., 0])
@@ -301,37 +305,57 @@ class RBCEconomy:
         r1, w1, _ = prices(p, A.pow(p.rho), K1, L1, kappa, lam)
         a1 = torch.addcmul(w1 * self._L_ss, r1 + (1.0 - p.delta), k1)
         feats = [log_k1, torch.log(a1) - self._log_k_ss, torch.log(K_post) - self._log_k_ss, logA_sd,
-                 obs[..., 3], obs[..., 4]]
+                 obs[..., 3], obs[..., 4], k1 / self._k_ss, a1 / self._k_ss]
         return reward, torch.stack(feats, -1)
 
-    @property
-    def has_successors(self) -> bool:
-        """Whether :meth:`successors` applies: with one household the next observation follows
-        from the post-decision state and the TFP innovation alone."""
-        return self.n == 1
+    has_successors = True
 
-    def successors(self, obs: torch.Tensor, x: torch.Tensor, next_obs: torch.Tensor,
-                   n_quad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def successors(self, obs: torch.Tensor, x: torch.Tensor, next_obs: torch.Tensor | None,
+                   n_quad: int, next_ctx: torch.Tensor | None = None,
+                   policy: Callable[[torch.Tensor], torch.Tensor] | None = None):
         """Next period's observations (n_quad, …, 5) at the Gauss–Hermite nodes of the TFP
-        innovation and their weights (n_quad, 1, …), summing to 1, from observations (…, 5) and
-        the post-decision features x (…, 2) = [log(k'/k_ss), log A / sd(log A)] of
-        :meth:`decision_model` (n = 1): log A' = ρ log A + σ_A ε_q, k' unchanged. One node
-        (ε = 0) without shocks. ``next_obs``, the observed successor, is not needed."""
+        innovation and their weights (n_quad, 1, …), summing to 1: log A' = ρ log A + σ_A ε_q,
+        own capital k' from the post-decision features ``x`` of :meth:`decision_model`
+        (``x[..., 0]`` = log(k'/k_ss)). One node (ε = 0) without shocks.
+
+        n = 1: the next observation follows from ``x`` alone; ``next_obs`` is not needed.
+
+        n > 1 also returns the nodes' decision-model contexts (n_quad, …, 2). Next period's capital
+        aggregate is set before A' is drawn, so mean k' (``next_obs[..., 1]``) and K'
+        (``next_ctx[..., 0]``) are those observed. The others' hours L'_-i answer A': they are the
+        observed ``next_ctx[..., 1]`` times ℓ̄(A'_q)/ℓ̄(A'), ℓ̄ the hours that ``policy``
+        (observations → actions in economic units, the shared policy) gives a household at mean
+        capital with mean productivities — exact at the observed A', first order elsewhere."""
         from ..benchmarks.rbc import gauss_hermite
 
-        if self.n != 1:
-            raise ValueError(f"successors: next observations follow from the post-decision state only for n = 1, not n = {self.n}")
         p = self.p
         nodes, weights = gauss_hermite(n_quad if self.shocks and p.sigma_A > 0 else 1)
         lead = (-1, *([1] * (x.dim() - 1)))
         eps = torch.as_tensor(nodes, dtype=x.dtype).view(lead)
+        weights = torch.as_tensor(weights, dtype=torch.float64).view(lead)
         # in units of sd(log A): log A'/sd = ρ (log A/sd) + (σ_A/sd) ε
-        logA1_sd = p.rho * x[..., 1] + (p.sigma_A * self._inv_sd_logA) * eps
-        nxt = obs.unsqueeze(0).repeat(len(nodes), *([1] * obs.dim()))
+        logA_sd = x[..., 1] if self.n == 1 else x[..., 3]
+        logA1_sd = (p.rho * logA_sd + (p.sigma_A * self._inv_sd_logA) * eps).to(obs.dtype)
+        if self.n == 1:
+            nxt = obs.unsqueeze(0).repeat(len(nodes), *([1] * obs.dim()))
+            nxt[..., 0] = x[..., 0].to(obs.dtype)
+            nxt[..., 1] = x[..., 0].to(obs.dtype)
+            nxt[..., 2] = logA1_sd
+            return nxt, weights
+        if next_obs is None or next_ctx is None or policy is None:
+            raise ValueError(f"successors of an RBC economy with n = {self.n} need the observed next "
+                             "observation, its context [K, L_-i] and the policy (the others' hours)")
+        nxt = next_obs.unsqueeze(0).repeat(len(nodes), *([1] * next_obs.dim()))
         nxt[..., 0] = x[..., 0].to(obs.dtype)
-        nxt[..., 1] = x[..., 0].to(obs.dtype)
-        nxt[..., 2] = logA1_sd.to(obs.dtype)
-        return nxt, torch.as_tensor(weights, dtype=torch.float64).view(lead)
+        nxt[..., 2] = logA1_sd
+        # a household at mean capital with mean productivities, observed at A' and at each node
+        rep = torch.cat([next_obs.unsqueeze(0), nxt]).clone()
+        rep[..., 0] = rep[..., 1]
+        rep[..., 3:] = 0.0
+        ell = policy(rep)[..., 1].to(DTYPE)
+        ctx = next_ctx.to(DTYPE).unsqueeze(0).repeat(len(nodes), *([1] * next_ctx.dim()))
+        ctx[..., 1] = ctx[..., 1] * (ell[1:] / ell[:1])
+        return nxt, weights, ctx
 
     def step(self, action: torch.Tensor):
         """Advance one period. Returns (obs', reward (E, n), info dict of (E, n) or (E, 1) tensors)."""

@@ -22,7 +22,10 @@ RBC family (rbc_closed_form, rbc, baseline, heterogeneous)
      line once converged) for Y, C, I, L, K, r, w (``irf_<X>(shock, quarter)``). For n = 1 the
      paths come from :func:`marlbc.benchmarks.rbc.simulate` with the learned policy wrapped as
      a ``(K, A) -> (ĉ, ℓ)`` callable (:class:`KAPolicy`); for n > 1 from the batched economy.
-  4. n = 1: mean/max log10 Euler and labour errors on the policy's own ergodic set and the
+  4. n > 1: *wealth persistence* (``wealth_persistence(hh_sample, quarter_p)``, scalars
+     ``wealth_persistence_1/10/40``): the share of a +10 % deviation of one household's capital
+     from the steady state left 1, 10 and 40 quarters later (:func:`wealth_persistence`).
+  5. n = 1: mean/max log10 Euler and labour errors on the policy's own ergodic set and the
      consumption-equivalent welfare loss against the global solution, both scored by
      :mod:`marlbc.benchmarks.rbc` (``euler_errors``, ``welfare_loss``).
 
@@ -82,7 +85,8 @@ from .io import open_checked, write_netcdf
 
 __all__ = ["DEFAULTS", "IRF_VARIABLES", "KAPolicy", "ObsPolicyFromKA", "ObsPolicyFromKS", "constant_policy",
            "evaluate", "evaluate_policy", "gini_rows", "ks_benchmark_path_spec", "rbc_observation",
-           "range_drift", "regress_law_of_motion", "run_metadata", "steady_state_policy", "trend_drift"]
+           "range_drift", "regress_law_of_motion", "run_metadata", "steady_state_policy", "trend_drift",
+           "wealth_persistence"]
 
 IRF_VARIABLES = rbc_bm.IRF_VARIABLES                     # Y, C, I, L, K, r, w
 SS_KEYS = ("chat", "ell", "K", "L", "C", "Y", "I", "r", "w")   # file names ss_<key>
@@ -99,6 +103,8 @@ SCALAR_DOC = {
     "det_range": "max over the last drift_window quarters of |K_t/K_T - 1|, shock-free rollout (max over envs)",
     "det_env_spread": "(max - min)/mean of final K across shock-free rollouts from different initial draws",
     "gini_ss": "Gini of per-household steady-state capital", "cv_k_ss": "coefficient of variation of steady-state capital",
+    **{f"wealth_persistence_{q}": f"share of a +10 % deviation of one household's capital from the steady state left "
+                                  f"after {q} quarter(s), median over the sampled households" for q in (1, 10, 40)},
     "sd_logc_ss": "std of log steady-state consumption across households",
     "gini": "wealth Gini across households, mean over the ergodic window",
     "sd_logc": "std of log consumption across households, mean over the ergodic window",
@@ -125,6 +131,8 @@ DEFAULTS = {
     "irf_log_shock": 0.1,    # the second impulse, in log points of TFP
     "drift_window": None,    # default: cfg['claims']['C5']['drift_window']
     "hh_path_cells": 200_000,  # at most this many (quarter, household) cells of per-household path
+    "persistence_quarters": 41,  # RBC n > 1: quarters of the wealth-persistence rollout (wealth_persistence)
+    "persistence_households": 8,  # ... and how many households it perturbs, one at a time
     "euler_periods": 10_000,
     "euler_burn": 1_000,
     "welfare_paths": 1000,
@@ -447,6 +455,38 @@ def _rbc_rollout(policy, eco: RBCEconomy, T: int, record_hh_stride: int | None =
     return out
 
 
+PERSISTENCE_SHOCK = 0.10   # relative size of the own-capital deviation of the persistence diagnostic
+
+
+def wealth_persistence(policy, cfg: dict, arm: str, n: int, k_star: np.ndarray, quarters: int,
+                       households: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """How long a household keeps a windfall: from the policy's shock-free steady state
+    ``k_star`` (n,), the capital of one household at a time is raised by 10 % (the others'
+    held at theirs, each sampled household in an economy of its own, A = 1), and
+
+        persistence_j(t) = (k_j,t / k*_j − 1) / 0.1,   t = 0 … quarters − 1
+
+    is the share of the deviation left t quarters later (1 at t = 0; near 1 for a household
+    that treats wealth as permanent, as one whose capital share is pinned only by its own
+    O(1/n) price effect must, 0 once it has consumed the windfall). ``households`` of them,
+    evenly spaced over the index (those holding less than 1e-3 of the mean are skipped).
+    Returns (household indices, persistence (households, quarters))."""
+    eligible = np.flatnonzero(k_star > 1e-3 * k_star.mean())
+    idx = eligible[np.linspace(0, len(eligible) - 1, min(households, len(eligible))).round().astype(int)]
+    eco = make_economy(cfg, arm, n, len(idx), seed=seed, shocks=False, check_actions=False)
+    k0 = torch.as_tensor(k_star, dtype=DTYPE).expand(len(idx), n).clone()
+    rows = torch.arange(len(idx))
+    k0[rows, torch.as_tensor(idx)] *= 1.0 + PERSISTENCE_SHOCK
+    eco.k = k0
+    out = np.empty((len(idx), quarters))
+    base = torch.as_tensor(k_star[idx], dtype=DTYPE)
+    obs = eco.observe()
+    for t in range(quarters):
+        out[:, t] = ((eco.k[rows, torch.as_tensor(idx)] / base - 1.0) / PERSISTENCE_SHOCK).numpy()
+        obs, _, _ = eco.step(act(policy, obs))
+    return idx, out
+
+
 def _rbc_irf(policy, cfg, arm, n, opts, k_ss_hh: np.ndarray, cal: dict) -> dict:
     """Percent responses (shock, quarter) of Y, C, I, L, K, r, w to log A_0 = σ_A and 0.1."""
     T = opts["irf_quarters"]
@@ -493,6 +533,9 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
     t0 = time.perf_counter()
     irf = _rbc_irf(policy, cfg, arm, n, opts, ss_hh["k"], cal)
     timings["irf_s"] = time.perf_counter() - t0
+    if n > 1:                                            # how long a household keeps a windfall
+        hh_p, persist = wealth_persistence(policy, cfg, arm, n, fin["k"][0], opts["persistence_quarters"],
+                                           opts["persistence_households"], seed + 2)
 
     # per-head steady state, drift, moments
     K_det = det["K"].T                                    # (env_det, t_det)
@@ -512,6 +555,10 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
         "cv_k_ss": float(ss_hh["k"].std() / ss_hh["k"].mean()) if n > 1 else 0.0,
         "sd_logc_ss": float(np.log(ss_hh["c"]).std()) if n > 1 else 0.0,
     }
+    if n > 1:
+        for q in (1, 10, 40):
+            if q < persist.shape[1]:
+                summary[f"wealth_persistence_{q}"] = float(np.median(persist[:, q]))
     w = slice(burn, None)
     logY = np.log(sim["Y"][w])                            # (t, env)
     hp_sd = [float(np.std(rbc_bm.hp_filter(logY[:, e])[1])) for e in range(logY.shape[1])]
@@ -598,6 +645,13 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
               "household": ("household", np.arange(n), {"long_name": "household index"}),
               "quarter": ("quarter", np.arange(opts["irf_quarters"]), {"units": "quarter"}),
               "shock": ("shock", list(SHOCKS), {"long_name": "impulse: one sigma_A, or 0.1 log points"})}
+    if n > 1:
+        data["wealth_persistence"] = (("hh_sample", "quarter_p"), persist, {"units": "1", "long_name":
+                                      "share of a +10 % deviation of one household's capital from the shock-free "
+                                      "steady state left after the quarter (the others at theirs; "
+                                      "evaluation.evaluate.wealth_persistence)"})
+        coords["hh_sample"] = ("hh_sample", hh_p, {"long_name": "index of the household whose capital was raised"})
+        coords["quarter_p"] = ("quarter_p", np.arange(persist.shape[1]), {"units": "quarter"})
     ds = xr.Dataset(data, coords=coords)
     return ds, {**summary, "timings": timings}
 

@@ -553,6 +553,11 @@ class SAC:
             logp = logp - (log_jac + torch.log(self.actor.act_half32)).sum(-1)
         return u, logp, mean
 
+    def _mean_action(self, obs: Tensor) -> Tensor:
+        """The actor's mean action in economic units (no exploration noise), for successors whose
+        context depends on what the others do next period."""
+        return self.actor.to_economic(self.actor(obs.to(torch.float32))[0])
+
     def _model(self, obs: Tensor, u: Tensor, ctx: Tensor | None) -> tuple[Tensor, Tensor]:
         """The economy's (reward, post-decision features) for latent actions ``u``."""
         a = self.actor.to_economic(u)
@@ -566,13 +571,13 @@ class SAC:
         return torch.cat([self.norm_obs(obs), torch.tanh(u)], -1)
 
     def q_values(self, net: CriticEnsemble, obs: Tensor, u: Tensor, params: list[Tensor] | None = None,
-                 ctx: Tensor | None = None) -> Tensor:
+                 ctx: Tensor | None = None, model_out: tuple[Tensor, Tensor] | None = None) -> Tensor:
         """Q (m, B) of latent actions ``u`` at raw observations ``obs`` under critics ``net``, in
         standardised reward units: ``net(critic_in)``, or r + γ W(x) (post-decision critic, whose
-        model may need the context ``ctx``)."""
+        model may need the context ``ctx``; ``model_out``: its (r, x) at (obs, u), if already known)."""
         if self.model is None:
             return net(self.critic_in(obs, u), params)
-        r, x = self._model(obs, u, ctx)
+        r, x = self._model(obs, u, ctx) if model_out is None else model_out
         r = ((r - self.reward_shift) * self.reward_mult).float()
         return r + self.gamma * net(x.float(), params)
 
@@ -652,18 +657,25 @@ class SAC:
         quadrature from the post-decision state x of the last transition (``last_obs``,
         ``last_act``): no sampling noise from the shock in the one-step case."""
         alpha = self.log_alpha.detach().exp()
+        model_out = None
         with torch.no_grad():
             if self.successors is None:
                 v_next = self.soft_value(next_obs, alpha, next_ctx)
             else:
-                x = self._model(last_obs, last_act, None)[1]
-                nodes, weights = self.successors(last_obs, x, next_obs, self.cfg.expected_targets)
+                # the decision model's context of the last transition: the sampled one (one-step
+                # returns; train refuses n-step returns with a context)
+                model_out = self._model(last_obs, last_act, ctx)
+                x = model_out[1]
+                kw = {} if next_ctx is None else {"next_ctx": next_ctx, "policy": self._mean_action}
+                nodes, weights, *node_ctx = self.successors(last_obs, x, next_obs, self.cfg.expected_targets, **kw)
                 Q, B = nodes.shape[:2]
-                v = self.soft_value(nodes.reshape(Q * B, -1), alpha).view(Q, B)
+                node_ctx = node_ctx[0].reshape(Q * B, -1) if node_ctx else None
+                v = self.soft_value(nodes.reshape(Q * B, -1), alpha, node_ctx).view(Q, B)
                 v_next = (weights.to(v.dtype) * v).sum(0)
             rew = (rew - self.reward_shift * _geometric(disc, self.gamma)) * self.reward_mult
             target = rew + disc * v_next
-        q = self.q_values(self.critic, obs, act, ctx=ctx)
+        one_step = last_obs is obs and last_act is act        # then (r, x) at (obs, act) are known
+        q = self.q_values(self.critic, obs, act, ctx=ctx, model_out=model_out if one_step else None)
         return (q - target).square().mean(1).sum()
 
     def actor_loss(self, obs, ctx=None) -> tuple[Tensor, Tensor]:

@@ -310,6 +310,11 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
                 f"arms.{arm}.sac.expected_targets = {sc.expected_targets}: the {type(eco).__name__} with n = {n} "
                 "cannot list next period's observations from the post-decision state (the RBC economy with "
                 "n = 1 and the KS economy can); set it to 0")
+        if ctx_dim and sc.n_step != 1:
+            raise _config.ConfigError(
+                f"arms.{arm}.sac.expected_targets = {sc.expected_targets} with n = {n} needs arms.{arm}.sac.n_step = 1 "
+                f"(got {sc.n_step}): the successors' context follows from the last transition's, which the "
+                "replay buffer gives for one-step returns")
         successors = eco.successors
     agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed, model=model, post_dim=eco.post_dim,
                 successors=successors)
