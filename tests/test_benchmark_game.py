@@ -8,6 +8,7 @@ differentiation (exact to rounding), not with the module's analytic formulas.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ import marlbc.config as mc
 from marlbc.benchmarks import game
 from marlbc.benchmarks.steady_state import steady_state
 
-CONFIG = "/work/main/config.yaml"
+CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"
 TOL = 1e-9
 
 
