@@ -349,7 +349,7 @@ class RBCEconomy:
         nxt[..., 0] = x[..., 0].to(obs.dtype)
         nxt[..., 2] = logA1_sd
         # a household at mean capital with mean productivities, observed at A' and at each node
-        rep = torch.cat([next_obs.unsqueeze(0), nxt]).clone()
+        rep = torch.cat([next_obs.unsqueeze(0), nxt])
         rep[..., 0] = rep[..., 1]
         rep[..., 3:] = 0.0
         ell = policy(rep)[..., 1].to(DTYPE)

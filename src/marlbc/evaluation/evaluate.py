@@ -475,14 +475,14 @@ def wealth_persistence(policy, cfg: dict, arm: str, n: int, k_star: np.ndarray, 
     idx = eligible[np.linspace(0, len(eligible) - 1, min(households, len(eligible))).round().astype(int)]
     eco = make_economy(cfg, arm, n, len(idx), seed=seed, shocks=False, check_actions=False)
     k0 = torch.as_tensor(k_star, dtype=DTYPE).expand(len(idx), n).clone()
-    rows = torch.arange(len(idx))
-    k0[rows, torch.as_tensor(idx)] *= 1.0 + PERSISTENCE_SHOCK
+    rows, cols = torch.arange(len(idx)), torch.as_tensor(idx)
+    k0[rows, cols] *= 1.0 + PERSISTENCE_SHOCK
     eco.k = k0
     out = np.empty((len(idx), quarters))
     base = torch.as_tensor(k_star[idx], dtype=DTYPE)
     obs = eco.observe()
     for t in range(quarters):
-        out[:, t] = ((eco.k[rows, torch.as_tensor(idx)] / base - 1.0) / PERSISTENCE_SHOCK).numpy()
+        out[:, t] = ((eco.k[rows, cols] / base - 1.0) / PERSISTENCE_SHOCK).numpy()
         obs, _, _ = eco.step(act(policy, obs))
     return idx, out
 
