@@ -145,13 +145,42 @@ def toy_model(obs, a):
     return torch.log(chat) + obs[..., 0], torch.stack([(1 - chat) * torch.exp(obs[..., 0]), obs[..., 1].double()], -1)
 
 
-def test_critic_renormalisation_keeps_the_function():
+@pytest.mark.parametrize("skip", [False, True])
+def test_critic_renormalisation_keeps_the_function(skip):
     torch.manual_seed(0)
-    critic = CriticEnsemble(6)
+    critic = CriticEnsemble(6, skip=skip)
+    if skip:
+        with torch.no_grad():
+            critic.skip.normal_()
     x = torch.randn(32, 6) * 3 + 1
     before = critic(x)
     critic.renormalise(torch.randn(6), torch.rand(6) + 0.1)
     torch.testing.assert_close(critic(x), before, atol=1e-5, rtol=1e-5)
+    critic.rescale_output(0.3, 2.0)                       # Q' = rho (Q + offset)
+    torch.testing.assert_close(critic(x), 0.3 * (before + 2.0), atol=1e-5, rtol=1e-5)
+
+
+def test_critic_skip_is_a_linear_path_that_learns():
+    """With ``skip`` the critic is MLP(x~) + x~ . s, s starting at 0 (the same function as
+    without it at first) and receiving gradients; detached params replace it like the others."""
+    torch.manual_seed(0)
+    plain = CriticEnsemble(4)
+    torch.manual_seed(0)
+    critic = CriticEnsemble(4, skip=True)
+    x = torch.randn(16, 4)
+    torch.testing.assert_close(critic(x), plain(x), atol=0, rtol=0)
+    with torch.no_grad():
+        critic.skip.copy_(torch.arange(8.0).view(2, 4, 1))
+    expected = plain(x) + torch.stack([x @ critic.skip[j, :, 0] for j in range(2)])
+    torch.testing.assert_close(critic(x), expected)
+    params = [p.detach() for p in critic.param_list()]
+    assert len(params) == 2 * len(critic.weights) + 1
+    torch.testing.assert_close(critic(x, params), expected)
+    critic(x).sum().backward()
+    assert critic.skip.grad is not None and critic.skip.grad.abs().sum() > 0
+    agent = SAC(3, torch.tensor([[0.001, 0.999]], dtype=torch.float64), SACConfig(hidden=8, critic_skip=True), 0.9, 0)
+    assert agent.critic.skip is not None and agent.critic_target.skip is not None
+    assert any(p is agent.critic.skip for p in agent._critic_params)       # Polyak-averaged into the targets
 
 
 def test_critic_ensemble_targets_a_random_pair_and_the_actor_follows_the_mean():

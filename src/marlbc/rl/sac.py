@@ -95,6 +95,7 @@ class SACConfig:
     hidden: int = 64                 # width of every hidden layer (actor and critics)
     layers: int = 2                  # hidden layers per network
     activation: str = "relu"         # hidden activation: "relu", "silu", "tanh" or "elu" (smooth ones give the critics a smooth argmax)
+    critic_skip: bool = False        # a linear path from each critic's (standardised) inputs to its output beside the hidden layers, starting at 0: a value nearly linear in own wealth needs no curvature from them
     # optimisation
     batch_size: int = 256            # transitions per gradient update
     lr_actor: float = 3e-4           # Adam learning rate of the actor
@@ -292,9 +293,11 @@ class Actor(nn.Module):
 
 class CriticEnsemble(nn.Module):
     """``m`` Q networks evaluated together (two by default): weights ``(m, in, out)``, one
-    ``baddbmm`` per layer."""
+    ``baddbmm`` per layer. With ``skip``, each also has a linear path from its standardised
+    inputs to its output, ``Q(x) = MLP(x̃) + x̃ · s`` with ``s`` (m, in, 1) starting at 0."""
 
-    def __init__(self, in_dim: int, hidden: int = 64, layers: int = 2, activation: str = "relu", m: int = 2):
+    def __init__(self, in_dim: int, hidden: int = 64, layers: int = 2, activation: str = "relu", m: int = 2,
+                 skip: bool = False):
         super().__init__()
         self.act_fn = ACTIVATIONS[activation]
         self.m = m
@@ -305,6 +308,7 @@ class CriticEnsemble(nn.Module):
             bound = _init_bound(a)
             self.weights.append(nn.Parameter(torch.empty(m, a, b).uniform_(-bound, bound)))
             self.biases.append(nn.Parameter(torch.empty(m, 1, b).uniform_(-bound, bound)))
+        self.skip = nn.Parameter(torch.zeros(m, in_dim, 1)) if skip else None
         self.register_buffer("in_shift", torch.zeros(in_dim))       # input standardisation
         self.register_buffer("in_scale", torch.ones(in_dim))
 
@@ -314,8 +318,12 @@ class CriticEnsemble(nn.Module):
         that the function is exactly the same: W'_i = W_i s_i / s'_i, b' = b + Σ_i W_i s_i (m'_i - m_i)."""
         w, b = self.weights[0], self.biases[0]
         ratio = (self.in_scale / scale).view(1, -1, 1)
-        b.add_(torch.einsum("i,kio->ko", (shift - self.in_shift) * self.in_scale, w).unsqueeze(1))
+        moved = (shift - self.in_shift) * self.in_scale
+        b.add_(torch.einsum("i,kio->ko", moved, w).unsqueeze(1))
         w.mul_(ratio)
+        if self.skip is not None:                # the same for the linear path, its shift to the output bias
+            self.biases[-1].add_(torch.einsum("i,kio->ko", moved, self.skip).unsqueeze(1))
+            self.skip.mul_(ratio)
         self.in_shift.copy_(shift)
         self.in_scale.copy_(scale)
 
@@ -324,25 +332,29 @@ class CriticEnsemble(nn.Module):
         """Q' = rho * (Q + offset), through the last layer."""
         self.biases[-1].add_(offset).mul_(rho)
         self.weights[-1].mul_(rho)
+        if self.skip is not None:
+            self.skip.mul_(rho)
 
     def forward(self, x: Tensor, params: list[Tensor] | None = None) -> Tensor:
         """Q values (m, B) of inputs ``x`` (B, in). ``params`` (weights then biases) replaces the
-        module's own, e.g. detached copies so that the actor's backward pass skips the critics."""
-        if params is None:
-            ws, bs = list(self.weights), list(self.biases)
-        else:
-            k = len(params) // 2
-            ws, bs = params[:k], params[k:]
-        h = ((x - self.in_shift) * self.in_scale).expand(self.m, *x.shape)
-        last = len(ws) - 1
+        module's own (in the order of :meth:`param_list`), e.g. detached copies so that the
+        actor's backward pass skips the critics."""
+        params = self.param_list() if params is None else params
+        k = len(self.weights)
+        ws, bs = params[:k], params[k:2 * k]
+        x = ((x - self.in_shift) * self.in_scale).expand(self.m, *x.shape)
+        h = x
         for i, (w, b) in enumerate(zip(ws, bs)):
             h = torch.baddbmm(b, h, w)
-            if i < last:
+            if i < k - 1:
                 h = self.act_fn(h)
+        if self.skip is not None:
+            h = torch.baddbmm(h, x, params[2 * k])
         return h.squeeze(-1)
 
     def param_list(self) -> list[Tensor]:
-        return [*self.weights, *self.biases]
+        """Weights, biases and (with ``skip``) the linear path, in this order."""
+        return [*self.weights, *self.biases] + ([self.skip] if self.skip is not None else [])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -507,7 +519,7 @@ class SAC:
                            cfg.activation, cfg.state_std)
         self.actor.start_at({"init_chat": cfg.init_chat, "init_ell": cfg.init_ell})
         critic_dim = post_dim if self.model is not None else obs_dim + d
-        self.critic = CriticEnsemble(critic_dim, cfg.hidden, cfg.layers, cfg.activation, cfg.critics)
+        self.critic = CriticEnsemble(critic_dim, cfg.hidden, cfg.layers, cfg.activation, cfg.critics, cfg.critic_skip)
         # the policy that is evaluated and saved: the actor, or an average of it that smooths
         # the update-to-update jitter and the slow wander of a flat objective
         averaged = cfg.actor_ema > 0 or cfg.average_from is not None
