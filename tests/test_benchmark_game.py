@@ -361,3 +361,41 @@ def test_windfall_persistence_is_the_stable_root_of_the_households_own_problem(c
     kept = game.windfall_persistence(cal, many.kappa, many.lam, many.k, many.ell, many.c, 10)
     assert np.isnan(kept[many.corner]).all() and many.corner.any()
     assert (kept[~many.corner] > stable**10).all() and (kept[~many.corner] < 1).all()
+
+
+@pytest.mark.parametrize("aggregation", ["marginal", "effective"])
+def test_own_curvature_is_the_derivative_of_the_own_return_in_own_capital(cal, het, aggregation):
+    sol = solved(cal, het, 25, aggregation)
+    e = game._econ(cal, sol.kappa, sol.lam, aggregation)
+    m_kk = game.own_curvature(cal, sol.kappa, sol.lam, sol.k, sol.ell, aggregation)
+    for i in np.flatnonzero(~sol.corner)[:5]:
+        h = 1e-5 * sol.k[i]
+        up, down = sol.k.copy(), sol.k.copy()
+        up[i] += h
+        down[i] -= h
+        fd = (game._income(e, up, sol.ell).m_k[i] - game._income(e, down, sol.ell).m_k[i]) / (2 * h)
+        np.testing.assert_allclose(m_kk[i], fd, rtol=1e-6)
+    assert (m_kk < 0).all()                   # the own-price effect lowers the return as k_i grows
+
+
+def test_euler_tolerance_is_the_residual_that_moves_own_capital_by_rel(cal, het):
+    """Household i alone solves 1 − β(1 − δ + m_k,i(k_i)) = tolerance_i (the others and its hours
+    held): its capital moves by ``rel`` to first order; the tolerance shrinks about as 1/n."""
+    from scipy.optimize import brentq
+
+    sol = solved(cal, het, 25)
+    e = game._econ(cal, sol.kappa, sol.lam)
+    rel = 1e-3
+    tol = game.euler_tolerance(cal, sol.kappa, sol.lam, sol.k, sol.ell, rel)
+    for i in np.flatnonzero(~sol.corner)[:5]:
+        def gap(ki):
+            k = sol.k.copy()
+            k[i] = ki
+            return 1.0 - e.beta * (1.0 - e.delta + game._income(e, k, sol.ell).m_k[i]) - tol[i]
+        moved = brentq(gap, 0.5 * sol.k[i], 1.5 * sol.k[i], xtol=1e-14)
+        np.testing.assert_allclose(abs(moved / sol.k[i] - 1.0), rel, rtol=1e-2)
+    med = {n: np.nanmedian(game.euler_tolerance(cal, s.kappa, s.lam, s.k, s.ell))
+           for n, s in ((n, solved(cal, het, n)) for n in (9, 49))}
+    assert 0.5 < med[9] / med[49] * 9 / 49 < 2.0
+    many = solved(cal, het, 100)
+    assert np.isnan(game.euler_tolerance(cal, many.kappa, many.lam, many.k, many.ell)[many.corner]).all()

@@ -189,6 +189,38 @@ def test_C3_game_matching_capital_passes_and_shuffled_fails(cfg, tmp_path):
     assert not r["passed"]
 
 
+def test_C3_reports_the_learned_steady_states_euler_residuals_in_the_games_terms(cfg, tmp_path):
+    """At the game's own (k, ℓ, c) the Euler residuals vanish; capital 1 % and 5 % above the
+    game's leaves residuals about in proportion; the row reports the worst seed's and quotes the
+    game's tolerance beside it."""
+    from marlbc.benchmarks.game import euler_tolerance
+
+    n = 9
+    cal = config.arm_calibration(cfg, "heterogeneous")
+    kappa, lam = config.heterogeneity(cfg["arms"]["heterogeneous"]["heterogeneity"], n)
+    sol = solve_game(cal, kappa, lam)
+    game_dataset(sol).to_netcdf(tmp_path / f"game_n{n}.nc")
+
+    def learned(seed, k):
+        path = het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, k, kappa, lam)
+        ds = xr.open_dataset(path).load()
+        ds.close()
+        ds.assign(ell_ss=("household", sol.ell), c_ss=("household", sol.c)).to_netcdf(path)
+        return path
+
+    files = [tmp_path / f"game_n{n}.nc", learned(0, sol.k.copy()), learned(1, sol.k * 1.01), learned(2, sol.k * 1.05)]
+    r = claims.check_C3(cfg, files)
+    per_n = r["details"]["per_n"][str(n)]                # JSON keys
+    per_seed = {int(s): v for s, v in per_n["per_seed"].items()}
+    assert per_seed[0]["euler_game_median"] < 1e-12
+    tol = np.nanmedian(euler_tolerance(cal, kappa, lam, sol.k, sol.ell, 0.05))
+    assert per_n["euler_tolerance_median"] == pytest.approx(tol)
+    assert 4 < per_seed[2]["euler_game_median"] / per_seed[1]["euler_game_median"] < 6
+    m = metric(r, f"n = {n}: log10 median |Euler residual|")
+    assert m["measured"] == pytest.approx(np.log10(per_seed[2]["euler_game_median"])) and not m["scored"]
+    assert f"{np.log10(tol):.2f}" in m["metric"]
+
+
 # --------------------------------------------------------------------------------------------
 # C4
 # --------------------------------------------------------------------------------------------

@@ -71,7 +71,6 @@ precision. Corners are reported in :attr:`GameSolution.corner`.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -508,6 +507,20 @@ def solve_game(cal: dict, kappa, lam, aggregation: str | None = None, A: float =
 # outputs
 # --------------------------------------------------------------------------------------------
 
+def _own_m_kk(e: _Econ, k: np.ndarray, ell: np.ndarray) -> np.ndarray:
+    """∂²m_i/∂k_i², the slope of household i's own (Nash) return on capital in its own capital,
+    the others' and its hours held: ∂m_k,i/∂k_i|_S + a_i ∂m_k,i/∂S_K (:func:`_income_jac`).
+    Without the own-price effect (price taking) it would be 0."""
+    _, dmk, _ = _income_jac(e, k, ell, _income(e, k, ell))
+    return dmk[0] + e.weights[0] * dmk[2]
+
+
+def own_curvature(cal: dict, kappa, lam, k, ell, aggregation: str | None = None) -> np.ndarray:
+    """∂²m_i/∂k_i² for every household at (k, ℓ) (exposed for tests)."""
+    e = _econ(cal, kappa, lam, aggregation)
+    return _own_m_kk(e, np.asarray(k, float), np.asarray(ell, float))
+
+
 def windfall_persistence(cal: dict, kappa, lam, k, ell, c, quarters: int = 10,
                          aggregation: str | None = None) -> np.ndarray:
     """Share of a small deviation of household i's own capital from the steady state (k, ℓ, c)
@@ -517,22 +530,31 @@ def windfall_persistence(cal: dict, kappa, lam, k, ell, c, quarters: int = 10,
 
         μ² − (1 + 1/β + ε_i) μ + 1/β = 0,    ε_i = −β c_i ∂²m_i/∂k_i²
 
-    (∂²m_i/∂k_i² by central differences of the Nash derivative ∂m_i/∂k_i). The own-price effect
-    is all that makes ∂²m_i/∂k_i² < 0, so for n > 1 μ_i is close to 1: the game's households keep
-    most of a windfall for a long time. NaN at corners (k_i = 0)."""
+    (∂²m_i/∂k_i² from :func:`own_curvature`). The own-price effect is all that makes
+    ∂²m_i/∂k_i² < 0, so for n > 1 μ_i is close to 1: the game's households keep most of a
+    windfall for a long time. NaN at corners (k_i = 0)."""
     e = _econ(cal, kappa, lam, aggregation)
     k, ell, c = (np.asarray(v, float) for v in (k, ell, c))
-    out = np.full(k.shape, np.nan)
-    for i in np.flatnonzero(k > 0):
-        h = 1e-4 * k[i]
-        up, down = k.copy(), k.copy()
-        up[i] += h
-        down[i] -= h
-        m_kk = (_income(e, up, ell).m_k[i] - _income(e, down, ell).m_k[i]) / (2 * h)
-        B = 1.0 + 1.0 / e.beta - e.beta * c[i] * m_kk
-        mu = (B - math.sqrt(B * B - 4.0 / e.beta)) / 2.0
-        out[i] = mu**quarters
-    return out
+    B = 1.0 + 1.0 / e.beta - e.beta * c * _own_m_kk(e, k, ell)
+    mu = (B - np.sqrt(B * B - 4.0 / e.beta)) / 2.0
+    return np.where(k > 0, mu**quarters, np.nan)
+
+
+def euler_tolerance(cal: dict, kappa, lam, k, ell, rel: float = 0.05,
+                    aggregation: str | None = None) -> np.ndarray:
+    """The Euler residual that moves household i's steady-state capital by the share ``rel``
+    when it alone deviates (the others and its hours held), to first order:
+
+        e_i = 1 − β(1 − δ + ∂m_i/∂k_i),   ∂e_i/∂k_i = −β ∂²m_i/∂k_i²,
+        tolerance_i = rel · β · |∂²m_i/∂k_i²| · k_i.
+
+    A learned policy whose steady state has Euler residuals (in the game's own terms) above
+    ``tolerance_i`` cannot hold k_i within ``rel`` of the game's. The own-price curvature is
+    O(1/n), so the tolerance shrinks about as 1/n. NaN at corners (k_i = 0)."""
+    e = _econ(cal, kappa, lam, aggregation)
+    k, ell = np.asarray(k, float), np.asarray(ell, float)
+    tol = rel * e.beta * np.abs(_own_m_kk(e, k, ell)) * k
+    return np.where(k > 0, tol, np.nan)
 
 
 def to_dataset(sol: GameSolution):
