@@ -416,13 +416,13 @@ def check_C3(cfg: dict, inputs) -> dict:
                     Metric("median |k/k_game − 1|", float("nan"), th["median_rel_err_max"], "<=",
                            note=_no_runs("heterogeneous"))]
     game_cv = {}
+    cal = _config.arm_calibration(cfg, "heterogeneous")
     for n, rs in by_n(het).items():
         kappa, lam = rs[0].ds["kappa"].values, rs[0].ds["lambda"].values
         game, src = _game_state(cfg, n, kappa, lam, inp["game"])
         kg = game["k"]
         pos = kg > 0
         game_cv[n] = float(kg.std() / kg.mean())
-        cal = _config.arm_calibration(cfg, "heterogeneous")
         tolerance = float(np.nanmedian(euler_tolerance(cal, kappa, lam, kg, game["ell"], th["median_rel_err_max"])))
         per_seed = {}
         for r in rs:
