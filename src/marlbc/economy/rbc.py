@@ -50,6 +50,7 @@ class RBCParams:
     ell_bounds: tuple[float, float] = (0.01, 0.99)      # bounds of ℓ
     init_k: dict | None = None   # initial capital distribution (see base.initial_capital)
     init_logA_scale: float = 1.0  # at reset log A_0 ~ N(0, (scale·sd_logA)²); > 1: exploring starts in TFP
+    post_features: str = "all"   # n > 1: the critic's post-decision features, "all" or "wealth" (no k'; see decision_model)
 
     @property
     def n(self) -> int:
@@ -226,8 +227,9 @@ class RBCEconomy:
 
     @property
     def post_dim(self) -> int:
-        """Size of the post-decision features: 2 for n = 1, 8 otherwise (see :meth:`decision_model`)."""
-        return 2 if self.n == 1 else 8
+        """Size of the post-decision features: 2 for n = 1, otherwise 8 (``post_features: all``) or 6
+        (``wealth``) (see :meth:`decision_model`)."""
+        return 2 if self.n == 1 else 8 if self.p.post_features == "all" else 6
 
     @property
     def ctx_dim(self) -> int:
@@ -271,7 +273,12 @@ class RBCEconomy:
         reliably, see README). k' and â' also enter in levels: a household's value is nearly
         linear in its own wealth (its human wealth dwarfs its capital), which the logs alone
         bend; with the levels the game's per-household capital came within 5 % (n = 20 trials,
-        seeds 0 / 1: rank correlation 0.965 / 0.995 against 0.49 / 0.92 with logs only)."""
+        seeds 0 / 1: rank correlation 0.965 / 0.995 against 0.49 / 0.92 with logs only).
+
+        ``post_features: wealth`` drops k' (both columns): ``[log(â'/k_ss), log(K⁺/k_ss), log A / sd(log A),
+        type, type, â'/k_ss]``. Given (K⁺, A, types) â' is increasing in k', so nothing is lost, and
+        the household's own effect on next period's prices, part of â', can no longer be bypassed
+        through a k' column that is nearly collinear with it (README)."""
         p = self.p
         obs, action = obs.to(DTYPE), action.to(DTYPE)
         k = self._k_ss * torch.exp(obs[..., 0])
@@ -304,8 +311,11 @@ class RBCEconomy:
         L1 = ctx[..., 1] * (self.n / (self.n - 1))
         r1, w1, _ = prices(p, A.pow(p.rho), K1, L1, kappa, lam)
         a1 = torch.addcmul(w1 * self._L_ss, r1 + (1.0 - p.delta), k1)
-        feats = [log_k1, torch.log(a1) - self._log_k_ss, torch.log(K_post) - self._log_k_ss, logA_sd,
-                 obs[..., 3], obs[..., 4], k1 / self._k_ss, a1 / self._k_ss]
+        log_a1, log_K_post = torch.log(a1) - self._log_k_ss, torch.log(K_post) - self._log_k_ss
+        if p.post_features == "all":
+            feats = [log_k1, log_a1, log_K_post, logA_sd, obs[..., 3], obs[..., 4], k1 / self._k_ss, a1 / self._k_ss]
+        else:
+            feats = [log_a1, log_K_post, logA_sd, obs[..., 3], obs[..., 4], a1 / self._k_ss]
         return reward, torch.stack(feats, -1)
 
     has_successors = True
@@ -316,7 +326,8 @@ class RBCEconomy:
         """Next period's observations (n_quad, …, 5) at the Gauss–Hermite nodes of the TFP
         innovation and their weights (n_quad, 1, …), summing to 1: log A' = ρ log A + σ_A ε_q,
         own capital k' from the post-decision features ``x`` of :meth:`decision_model`
-        (``x[..., 0]`` = log(k'/k_ss)). One node (ε = 0) without shocks.
+        (``x[..., 0]`` = log(k'/k_ss); with ``post_features: wealth``, n > 1, the observed one in
+        ``next_obs``). One node (ε = 0) without shocks.
 
         n = 1: the next observation follows from ``x`` alone; ``next_obs`` is not needed.
 
@@ -334,7 +345,7 @@ class RBCEconomy:
         eps = torch.as_tensor(nodes, dtype=x.dtype).view(lead)
         weights = torch.as_tensor(weights, dtype=torch.float64).view(lead)
         # in units of sd(log A): log A'/sd = ρ (log A/sd) + (σ_A/sd) ε
-        logA_sd = x[..., 1] if self.n == 1 else x[..., 3]
+        logA_sd = x[..., 1] if self.n == 1 else x[..., 3 if p.post_features == "all" else 2]
         logA1_sd = (p.rho * logA_sd + (p.sigma_A * self._inv_sd_logA) * eps).to(obs.dtype)
         if self.n == 1:
             nxt = obs.unsqueeze(0).repeat(len(nodes), *([1] * obs.dim()))
@@ -346,7 +357,8 @@ class RBCEconomy:
             raise ValueError(f"successors of an RBC economy with n = {self.n} need the observed next "
                              "observation, its context [K, L_-i] and the policy (the others' hours)")
         nxt = next_obs.unsqueeze(0).repeat(len(nodes), *([1] * next_obs.dim()))
-        nxt[..., 0] = x[..., 0].to(obs.dtype)
+        if p.post_features == "all":                  # ("wealth": x has no k', the observed one stays)
+            nxt[..., 0] = x[..., 0].to(obs.dtype)
         nxt[..., 2] = logA1_sd
         # a household at mean capital with mean productivities, observed at A' and at each node
         rep = torch.cat([next_obs.unsqueeze(0), nxt])
