@@ -29,6 +29,9 @@ from ..benchmarks.steady_state import steady_state
 from .base import DTYPE, check_bounds, initial_capital, standard_normal
 
 TYPE_SCALE = 0.02  # κ, λ ∈ [0.98, 1.02] map to [-1, 1] in the observation
+# n > 1: the critic's post-decision columns per ``post_features`` (see RBCEconomy.decision_model)
+POST_FEATURES = {"all": ("log_k1", "log_a1", "log_K_post", "logA_sd", "kappa", "lambda", "k1", "a1"),
+                 "wealth": ("log_a1", "log_K_post", "logA_sd", "kappa", "lambda", "a1")}
 
 
 @dataclass
@@ -227,9 +230,9 @@ class RBCEconomy:
 
     @property
     def post_dim(self) -> int:
-        """Size of the post-decision features: 2 for n = 1, otherwise 8 (``post_features: all``) or 6
-        (``wealth``) (see :meth:`decision_model`)."""
-        return 2 if self.n == 1 else 8 if self.p.post_features == "all" else 6
+        """Size of the post-decision features: 2 for n = 1, otherwise that of ``POST_FEATURES``
+        (see :meth:`decision_model`)."""
+        return 2 if self.n == 1 else len(POST_FEATURES[self.p.post_features])
 
     @property
     def ctx_dim(self) -> int:
@@ -311,12 +314,10 @@ class RBCEconomy:
         L1 = ctx[..., 1] * (self.n / (self.n - 1))
         r1, w1, _ = prices(p, A.pow(p.rho), K1, L1, kappa, lam)
         a1 = torch.addcmul(w1 * self._L_ss, r1 + (1.0 - p.delta), k1)
-        log_a1, log_K_post = torch.log(a1) - self._log_k_ss, torch.log(K_post) - self._log_k_ss
-        if p.post_features == "all":
-            feats = [log_k1, log_a1, log_K_post, logA_sd, obs[..., 3], obs[..., 4], k1 / self._k_ss, a1 / self._k_ss]
-        else:
-            feats = [log_a1, log_K_post, logA_sd, obs[..., 3], obs[..., 4], a1 / self._k_ss]
-        return reward, torch.stack(feats, -1)
+        cols = {"log_k1": log_k1, "log_a1": torch.log(a1) - self._log_k_ss,
+                "log_K_post": torch.log(K_post) - self._log_k_ss, "logA_sd": logA_sd,
+                "kappa": obs[..., 3], "lambda": obs[..., 4], "k1": k1 / self._k_ss, "a1": a1 / self._k_ss}
+        return reward, torch.stack([cols[c] for c in POST_FEATURES[p.post_features]], -1)
 
     has_successors = True
 
@@ -345,7 +346,8 @@ class RBCEconomy:
         eps = torch.as_tensor(nodes, dtype=x.dtype).view(lead)
         weights = torch.as_tensor(weights, dtype=torch.float64).view(lead)
         # in units of sd(log A): log A'/sd = ρ (log A/sd) + (σ_A/sd) ε
-        logA_sd = x[..., 1] if self.n == 1 else x[..., 3 if p.post_features == "all" else 2]
+        names = ("log_k1", "logA_sd") if self.n == 1 else POST_FEATURES[p.post_features]
+        logA_sd = x[..., names.index("logA_sd")]
         logA1_sd = (p.rho * logA_sd + (p.sigma_A * self._inv_sd_logA) * eps).to(obs.dtype)
         if self.n == 1:
             nxt = obs.unsqueeze(0).repeat(len(nodes), *([1] * obs.dim()))
@@ -357,8 +359,8 @@ class RBCEconomy:
             raise ValueError(f"successors of an RBC economy with n = {self.n} need the observed next "
                              "observation, its context [K, L_-i] and the policy (the others' hours)")
         nxt = next_obs.unsqueeze(0).repeat(len(nodes), *([1] * next_obs.dim()))
-        if p.post_features == "all":                  # ("wealth": x has no k', the observed one stays)
-            nxt[..., 0] = x[..., 0].to(obs.dtype)
+        if "log_k1" in names:                         # (else x has no k': the observed one stays)
+            nxt[..., 0] = x[..., names.index("log_k1")].to(obs.dtype)
         nxt[..., 2] = logA1_sd
         # a household at mean capital with mean productivities, observed at A' and at each node
         rep = torch.cat([next_obs.unsqueeze(0), nxt])
