@@ -350,7 +350,7 @@ class CriticEnsemble(nn.Module):
         k = len(self.weights)
         ws, bs = params[:k], params[k:2 * k]
         x = ((x - self.in_shift) * self.in_scale).expand(self.m, *x.shape)
-        h = x if self.mlp_dim == x.shape[-1] else x[..., :self.mlp_dim]
+        h = x[..., :self.mlp_dim]                     # the linear-only inputs skip the hidden layers
         for i, (w, b) in enumerate(zip(ws, bs)):
             h = torch.baddbmm(b, h, w)
             if i < k - 1:
