@@ -221,6 +221,32 @@ def test_C3_reports_the_learned_steady_states_euler_residuals_in_the_games_terms
     assert f"{np.log10(tol):.2f}" in m["metric"]
 
 
+def test_C3_reports_the_learned_economys_own_price_weight_and_the_game_at_it(cfg, tmp_path):
+    """With θ = 1 (the others never answer) the game at θ is the game: the median household
+    moves 0; with θ = 0.5 it moves as far as solve_game(own_price_weight=0.5) says. Not scored:
+    the claim's verdict is the same with or without the row."""
+    n = 9
+    cal = config.arm_calibration(cfg, "heterogeneous")
+    kappa, lam = config.heterogeneity(cfg["arms"]["heterogeneous"]["heterogeneity"], n)
+    sol = solve_game(cal, kappa, lam)
+    half = solve_game(cal, kappa, lam, own_price_weight=0.5)
+    files = []
+    for seed, theta in ((0, 1.0), (1, 0.5)):
+        path = het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, sol.k.copy(), kappa, lam)
+        ds = xr.open_dataset(path).load()
+        ds.close()
+        ds.assign(price_effect_weight=theta).to_netcdf(path)
+        files.append(path)
+    r = claims.check_C3(cfg, files)
+    per_seed = {int(s): v for s, v in r["details"]["per_n"][str(n)]["per_seed"].items()}
+    assert per_seed[0]["game_at_weight_median_rel_move"] == pytest.approx(0.0, abs=1e-9)
+    assert per_seed[1]["game_at_weight_median_rel_move"] == pytest.approx(np.median(np.abs(half.k / sol.k - 1)), rel=1e-9)
+    assert per_seed[1]["game_at_weight_median_rel_move"] > 0.1
+    m = metric(r, f"n = {n}: weight θ of a household's own price effect")
+    assert m["measured"] == pytest.approx(0.75) and not m["scored"] and "1.00 / 0.50" in m["note"]
+    assert metric(r, f"n = {n}: median |k_i/k_i game − 1|")["passed"]     # the learned k is the game's
+
+
 # --------------------------------------------------------------------------------------------
 # C4
 # --------------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from marlbc.evaluation import aggregate, evaluate, evaluate_policy
 from marlbc.evaluation import io as eio
 from marlbc.evaluation.evaluate import (KAPolicy, ObsPolicyFromKA, _rbc_irf, gini_rows,
                                         rbc_observation, regress_law_of_motion, steady_state_policy,
-                                        constant_policy, trend_drift, wealth_persistence)
+                                        constant_policy, price_effect_weight, trend_drift,
+                                        wealth_persistence)
 
 FAST = {"det_envs": 2, "det_periods": 700, "sim_envs": 2, "sim_periods": 800, "sim_burn": 200,
         "euler_periods": 1500, "euler_burn": 200, "welfare_paths": 100, "welfare_T": 400}
@@ -227,6 +228,39 @@ def test_wealth_persistence_follows_one_household_after_a_windfall(cfg):
         r, w = p.alpha * KL ** (p.alpha - 1), (1 - p.alpha) * KL ** p.alpha
         k1 = (1 - chat) * ((1 - p.delta + r) * k[j] + w * ell)
         assert_allclose(pers[j, 1], (k1 / k_star[j] - 1) / 0.1, rtol=1e-10)
+
+
+def test_price_effect_weight_follows_the_others_answer_to_a_capital_blip(cfg):
+    """Constant rule (ĉ, ℓ): household i (median capital) holds ε = 1e-4 S_K more capital for
+    one quarter, then k*_i again, hours ℓ throughout; the others save (1 − ĉ) of their cash on
+    hand at R = α (K/L)^(α−1), W = (1 − α)(K/L)^α. The path of Δlog(K/L) per ε/S_K is 1 in the
+    quarter of the blip (hours held: the game's one-quarter effect) and then the others' answer;
+    θ is its present value. Replayed here with numpy."""
+    n = 4
+    p = make_params(cfg, "baseline", n)
+    chat, ell, T = 0.08, 0.9, 60
+    k_star = np.array([20.0, 30.0, 24.0, 26.0])
+    theta, path = price_effect_weight(constant_policy([chat, ell]), cfg, "baseline", n, k_star,
+                                      np.full(n, ell), T, seed=0)
+    i = 3                                                       # median capital: 26
+    eps = 1e-4 * k_star.sum()
+    logR = {}
+    for sgn in (1.0, -1.0):
+        k = k_star.copy()
+        k[i] += sgn * eps
+        out = []
+        for _ in range(T):
+            x = k.sum() / (n * ell)
+            R, W = p.alpha * x ** (p.alpha - 1), (1 - p.alpha) * x ** p.alpha
+            out.append(np.log(R))
+            k = (1 - chat) * ((1 - p.delta + R) * k + W * ell)
+            k[i] = k_star[i]
+        logR[sgn] = np.array(out)
+    ref = (logR[1.0] - logR[-1.0]) / 2 / (p.alpha - 1) / (eps / k_star.sum())
+    assert_allclose(path[0], 1.0, rtol=1e-7)                   # the game's one-quarter effect
+    assert_allclose(path, ref, rtol=1e-6, atol=1e-9)
+    assert_allclose(theta, np.sum(p.beta ** np.arange(T) * ref), rtol=1e-6)
+    assert path[1] > 0          # k*_i/K > ℓ/L: the blip raises the others' income (Euler's theorem), they save part
 
 
 def test_ks_evaluation_uses_the_benchmark_z_path(cfg, tmp_path):

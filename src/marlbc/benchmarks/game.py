@@ -98,6 +98,7 @@ class _Econ:
     A: float
     kappa: np.ndarray
     lam: np.ndarray
+    theta: float = 1.0      # weight of the own-price term in ∂m_i/∂k_i (1: the game; own_price_weight)
 
     @property
     def n(self) -> int:
@@ -120,7 +121,8 @@ class _Econ:
         return 1.0 if self.aggregation == "marginal" else 1.0 / self.n
 
 
-def _econ(cal: dict, kappa, lam, aggregation: str | None = None, A: float = 1.0) -> _Econ:
+def _econ(cal: dict, kappa, lam, aggregation: str | None = None, A: float = 1.0,
+          theta: float = 1.0) -> _Econ:
     kappa = np.asarray(kappa, dtype=float).ravel()
     lam = np.asarray(lam, dtype=float).ravel()
     if kappa.shape != lam.shape or kappa.size == 0:
@@ -128,6 +130,8 @@ def _econ(cal: dict, kappa, lam, aggregation: str | None = None, A: float = 1.0)
                          f"{kappa.size} and {lam.size}")
     if np.any(kappa <= 0) or np.any(lam <= 0):
         raise ValueError("productivities kappa and lam must be positive")
+    if not (np.isfinite(theta) and theta >= 0):
+        raise ValueError(f"own_price_weight must be a finite number >= 0, got {theta!r}")
     agg = aggregation or cal.get("aggregation", "marginal")
     if agg not in AGGREGATIONS:
         raise ValueError(f"unknown aggregation {agg!r}; allowed: {', '.join(AGGREGATIONS)}")
@@ -136,7 +140,7 @@ def _econ(cal: dict, kappa, lam, aggregation: str | None = None, A: float = 1.0)
         raise ValueError(f"unknown utility {utility!r}; allowed: {', '.join(UTILITIES)}")
     return _Econ(alpha=float(cal["alpha"]), beta=float(cal["beta"]), delta=float(cal["delta"]),
                  utility=utility, chi=float(cal.get("chi", 1.0)), b=float(cal.get("b", 5.0)),
-                 aggregation=agg, A=float(A), kappa=kappa, lam=lam)
+                 aggregation=agg, A=float(A), kappa=kappa, lam=lam, theta=float(theta))
 
 
 @dataclass
@@ -165,13 +169,14 @@ def _income(e: _Econ, k: np.ndarray, ell: np.ndarray) -> Income:
     W = (1.0 - al) * e.A * x**al
     r, w = e.kappa * R, e.lam * W
     P = (1.0 - al) * R * (x * e.lam * ell - e.kappa * k)
-    return Income(m=r * k + w * ell, m_k=r + a * P / S_K, m_l=w - bw * P / S_L,
+    return Income(m=r * k + w * ell, m_k=r + e.theta * a * P / S_K, m_l=w - bw * P / S_L,
                   r=r, w=w, R=R, W=W, x=x, S_K=S_K, S_L=S_L, P=P)
 
 
-def income(cal: dict, kappa, lam, k, ell, aggregation: str | None = None, A: float = 1.0) -> Income:
+def income(cal: dict, kappa, lam, k, ell, aggregation: str | None = None, A: float = 1.0,
+           own_price_weight: float = 1.0) -> Income:
     """m_i and its Nash derivatives ∂m_i/∂k_i, ∂m_i/∂ℓ_i at (k, ℓ) (exposed for tests)."""
-    e = _econ(cal, kappa, lam, aggregation, A)
+    e = _econ(cal, kappa, lam, aggregation, A, own_price_weight)
     return _income(e, np.asarray(k, float), np.asarray(ell, float))
 
 
@@ -193,9 +198,10 @@ def _income_jac(e: _Econ, k, ell, inc: Income):
     xP_x = (1.0 - al) * R * (al * x * lam * ell + (1.0 - al) * kap * k)
     # x as a function of S_K, S_L: ∂x/∂S_K = x/S_K, ∂x/∂S_L = −x/S_L
     m = (kap * R, lam * W, P / S_K, -P / S_L)
-    mk = (a * P_k / S_K, a * P_l / S_K,
-          (kap * xR1 + a * xP_x / S_K - a * P / S_K) / S_K,
-          -(kap * xR1 + a * xP_x / S_K) / S_L)
+    ta = e.theta * a                       # m_k = κ R + θ a P / S_K
+    mk = (ta * P_k / S_K, ta * P_l / S_K,
+          (kap * xR1 + ta * xP_x / S_K - ta * P / S_K) / S_K,
+          -(kap * xR1 + ta * xP_x / S_K) / S_L)
     ml = (-bw * P_k / S_L, -bw * P_l / S_L,
           (lam * xW1 - bw * xP_x / S_L) / S_K,
           -(lam * xW1 - bw * xP_x / S_L) / S_L + bw * P / S_L**2)
@@ -248,9 +254,9 @@ def _residuals(e: _Econ, k, ell, c, kbar: float) -> tuple[Residuals, Income]:
 
 
 def residuals(cal: dict, kappa, lam, k, ell, c, aggregation: str | None = None,
-              A: float = 1.0) -> Residuals:
+              A: float = 1.0, own_price_weight: float = 1.0) -> Residuals:
     """The optimality conditions (Euler with complementarity, labour, budget) at (k, ℓ, c)."""
-    e = _econ(cal, kappa, lam, aggregation, A)
+    e = _econ(cal, kappa, lam, aggregation, A, own_price_weight)
     res, _ = _residuals(e, np.asarray(k, float), np.asarray(ell, float), np.asarray(c, float),
                         _k_scale(e))
     return res
@@ -359,9 +365,9 @@ def _system(e: _Econ, z: np.ndarray, kbar: float, fixed: np.ndarray | None = Non
 
 
 def jacobian(cal: dict, kappa, lam, k, ell, c, aggregation: str | None = None,
-             A: float = 1.0, fixed=None) -> tuple[np.ndarray, np.ndarray]:
+             A: float = 1.0, fixed=None, own_price_weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """(F, ∂F/∂z) of the Fischer–Burmeister system in z = (k, ℓ, c) (exposed for tests)."""
-    e = _econ(cal, kappa, lam, aggregation, A)
+    e = _econ(cal, kappa, lam, aggregation, A, own_price_weight)
     z = np.concatenate([np.asarray(k, float), np.asarray(ell, float), np.asarray(c, float)])
     fx = None if fixed is None else np.asarray(fixed, bool)
     F, J = _system(e, z, _k_scale(e), fixed=fx)
@@ -400,6 +406,7 @@ class GameSolution:
     aggregation: str
     utility: str
     calibration: dict = field(default_factory=dict)
+    own_price_weight: float = 1.0   # θ of solve_game (1: the game)
 
     @property
     def n(self) -> int:
@@ -453,16 +460,24 @@ def _newton(e: _Econ, z: np.ndarray, kbar: float, tol: float, maxiter: int,
 
 
 def solve_game(cal: dict, kappa, lam, aggregation: str | None = None, A: float = 1.0,
-               tol: float = 1e-12, maxiter: int = 200, x0: tuple | None = None) -> GameSolution:
+               tol: float = 1e-12, maxiter: int = 200, x0: tuple | None = None,
+               own_price_weight: float = 1.0) -> GameSolution:
     """Steady state of the n-player game for productivities ``kappa``, ``lam``.
 
     ``cal`` is a calibration dict (alpha, beta, delta, utility, chi or b, aggregation);
     ``aggregation`` overrides ``cal['aggregation']``. ``x0 = (k, ell, c)`` is an optional
     initial guess (default: the representative steady state per household). Raises
     :class:`GameSolveError` if the conditions are not met to ``max(tol, 1e-10)``.
+
+    ``own_price_weight`` θ scales the own-price term of the return on capital,
+    ∂m_i/∂k_i = κ_i R + θ a_i P_i/S_K. θ = 1 is the game above (SPEC §3, the C3 benchmark: the
+    others' capital and hours held forever). θ ≠ 1 is a sensitivity: households whose extra
+    capital is answered by the others over the following quarters (Markov strategies, as
+    learners' are) face the price path of :func:`marlbc.evaluation.evaluate.price_effect_weight`,
+    whose present value is θ times the one-quarter effect.
     """
     t0 = time.perf_counter()
-    e = _econ(cal, kappa, lam, aggregation, A)
+    e = _econ(cal, kappa, lam, aggregation, A, own_price_weight)
     n = e.n
     ss = steady_state(e.alpha, e.beta, e.delta, utility=e.utility, chi=e.chi, b=e.b)
     scale = e.A ** (1.0 / (1.0 - e.alpha))           # K, C scale with A^(1/(1−α)); L does not
@@ -500,7 +515,7 @@ def solve_game(cal: dict, kappa, lam, aggregation: str | None = None, A: float =
         K=K, L=L, Y=e.A * K**e.alpha * L ** (1.0 - e.alpha), C=float(c.sum()),
         max_residual=maxres, iterations=it, converged=bool(converged),
         seconds=time.perf_counter() - t0, aggregation=e.aggregation, utility=e.utility,
-        calibration=calib)
+        calibration=calib, own_price_weight=e.theta)
 
 
 # --------------------------------------------------------------------------------------------

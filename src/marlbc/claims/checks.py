@@ -76,7 +76,8 @@ import xarray as xr
 from scipy import stats
 
 from .. import config as _config
-from ..benchmarks.game import euler_tolerance, residuals as game_residuals, windfall_persistence
+from ..benchmarks.game import (GameSolveError, euler_tolerance, residuals as game_residuals, solve_game,
+                               windfall_persistence)
 from ..evaluation.cost import arm_budget, equal_workload_scale, read_benchmark_tsv
 from ..evaluation.evaluate import IRF_VARIABLES, trend_drift
 from ..evaluation.io import open_checked
@@ -398,8 +399,6 @@ def _game_state(cfg: dict, n: int, kappa: np.ndarray, lam: np.ndarray, files: li
                 return out, f
             raise ValueError(f"game benchmark '{f}' has other productivities (kappa, lambda) than the "
                              f"heterogeneous evaluation with n = {n}")
-    from ..benchmarks.game import solve_game
-
     sol = solve_game(_config.arm_calibration(cfg, "heterogeneous"), kappa, lam)
     return {"k": sol.k, "ell": sol.ell, "c": sol.c}, "marlbc.benchmarks.game.solve_game (no game_n{n}.nc given)"
 
@@ -460,6 +459,26 @@ def check_C3(cfg: dict, inputs) -> dict:
                                        "(benchmarks.game.windfall_persistence)"))
             for sd, v in keep.items():
                 per_seed[sd]["wealth_persistence_10"] = v
+        theta = {r.seed: r.scalar("price_effect_weight") for r in rs}
+        if all(np.isfinite(v) for v in theta.values()):     # evaluations since the diagnostic
+            moved = {}
+            for sd, v in theta.items():                      # the game with the learned economy's weight
+                try:
+                    kt = solve_game(cal, kappa, lam, own_price_weight=max(v, 0.0)).k
+                    moved[sd] = float(np.median(np.abs(kt[pos] / kg[pos] - 1.0))) if pos.any() else float("nan")
+                except (GameSolveError, np.linalg.LinAlgError):  # θ near 0: price takers, no interior steady state
+                    moved[sd] = float("nan")
+                per_seed[sd].update(price_effect_weight=v, game_at_weight_median_rel_move=moved[sd])
+            metrics.append(Metric(f"n = {n}: weight θ of a household's own price effect in the learned economy "
+                                  f"(the game's: 1)", float(np.mean(list(theta.values()))), scored=False,
+                                  note="mean over seeds; per seed " + " / ".join(f"{v:.2f}" for v in theta.values())
+                                       + "; the present value of the price path after a one-quarter blip in one "
+                                       "household's capital, the others answering on the learned policy, relative to "
+                                       "the game's one-quarter effect (evaluation.evaluate.price_effect_weight). The "
+                                       "game with its own-price term weighted by θ (benchmarks.game.solve_game, "
+                                       "own_price_weight) puts the median household "
+                                       + " / ".join(f"{v:.0%}" for v in moved.values())
+                                       + " away from the game's k_i; reported, not scored"))
         details["per_n"][n] = {"game_source": src, "game_corners": int((~pos).sum()), "game_cv_k": game_cv[n],
                                "euler_tolerance_median": tolerance,
                                "game_windfall_kept_10": game_keep,

@@ -24,7 +24,11 @@ RBC family (rbc_closed_form, rbc, baseline, heterogeneous)
      a ``(K, A) -> (ĉ, ℓ)`` callable (:class:`KAPolicy`); for n > 1 from the batched economy.
   4. n > 1: *wealth persistence* (``wealth_persistence(hh_sample, quarter_p)``, scalars
      ``wealth_persistence_1/10/40``): the share of a +10 % deviation of one household's capital
-     from the steady state left 1, 10 and 40 quarters later (:func:`wealth_persistence`).
+     from the steady state left 1, 10 and 40 quarters later (:func:`wealth_persistence`); and the
+     *weight of a household's own price effect* in the learned economy (``price_effect_weight``,
+     path ``price_effect_path(quarter_e)``): the present value of the price path after a
+     one-quarter blip in one household's capital, the others answering on the policy, relative
+     to the one-quarter effect that C3's game counts (:func:`price_effect_weight`).
   5. n = 1: mean/max log10 Euler and labour errors on the policy's own ergodic set and the
      consumption-equivalent welfare loss against the global solution, both scored by
      :mod:`marlbc.benchmarks.rbc` (``euler_errors``, ``welfare_loss``).
@@ -84,7 +88,7 @@ from ..economy.rbc import TYPE_SCALE
 from .io import open_checked, write_netcdf
 
 __all__ = ["DEFAULTS", "IRF_VARIABLES", "KAPolicy", "ObsPolicyFromKA", "ObsPolicyFromKS", "constant_policy",
-           "evaluate", "evaluate_policy", "gini_rows", "ks_benchmark_path_spec", "rbc_observation",
+           "evaluate", "evaluate_policy", "gini_rows", "ks_benchmark_path_spec", "price_effect_weight", "rbc_observation",
            "range_drift", "regress_law_of_motion", "run_metadata", "steady_state_policy", "trend_drift",
            "wealth_persistence"]
 
@@ -106,6 +110,8 @@ SCALAR_DOC = {
     **{f"wealth_persistence_{q}": f"share of a +10 % deviation of one household's capital from the steady state left "
                                   f"after {q} quarter(s), median over the sampled households" for q in (1, 10, 40)},
     "sd_logc_ss": "std of log steady-state consumption across households",
+    "price_effect_weight": "present value of the price effect of a one-quarter blip in one household's capital, "
+                           "the others on the policy, relative to the one-quarter effect of C3's game (1 there)",
     "gini": "wealth Gini across households, mean over the ergodic window",
     "sd_logc": "std of log consumption across households, mean over the ergodic window",
     "std_logY": "std over time of log output per head (ergodic window), mean over envs",
@@ -133,6 +139,7 @@ DEFAULTS = {
     "hh_path_cells": 200_000,  # at most this many (quarter, household) cells of per-household path
     "persistence_quarters": 41,  # RBC n > 1: quarters of the wealth-persistence rollout (wealth_persistence)
     "persistence_households": 8,  # ... and how many households it perturbs, one at a time
+    "price_weight_quarters": 600,  # RBC n > 1: quarters of the price-effect rollout (price_effect_weight; beta^600 = 0.002)
     "euler_periods": 10_000,
     "euler_burn": 1_000,
     "welfare_paths": 1000,
@@ -487,6 +494,60 @@ def wealth_persistence(policy, cfg: dict, arm: str, n: int, k_star: np.ndarray, 
     return idx, out
 
 
+PRICE_BLIP = 1e-4   # size of the one-quarter capital blip of price_effect_weight, relative to aggregate capital
+
+
+def price_effect_weight(policy, cfg: dict, arm: str, n: int, k_star: np.ndarray, ell_star: np.ndarray,
+                        quarters: int, seed: int) -> tuple[float, np.ndarray]:
+    """How much of a household's own price effect survives the others' answers, in the learned economy.
+
+    In the n-player game of C3 (:func:`marlbc.benchmarks.game.solve_game`) household i's extra
+    unit of capital moves next quarter's capital-labour ratio x = S_K/S_L by a_i/S_K, and the
+    others' capital and hours are held for ever: that one-quarter effect is the whole own-price
+    term of its return, κ_i R + a_i P_i/S_K. In an economy of households that act on the state
+    (Markov strategies, as learners do) the others answer: the quarter after the blip their hours
+    move with the state, and in the quarters after that their saving does. This function
+    measures the answer of ``policy``'s economy. From the shock-free steady state (``k_star``,
+    ``ell_star``, A = 1) one household (the one of median capital) holds ε = 1e-4 · S_K more
+    capital for one quarter (±ε, central difference); its own hours are held at ``ell_star`` and
+    its capital is put back to ``k_star`` after that quarter, the others follow ``policy``
+    (envelope: the household's own later choices do not matter to first order), and
+
+        θ = Σ_{t≥0} β^t Δlog x_t / (a_i ε / S_K),     t = 0 the quarter of the blip,
+
+    the present value of its price effect relative to the game's one-quarter effect (log x moves
+    with log R = log(α A) + (α − 1) log x, read from the economy's rental rate). Household i's
+    income moves by P_i Δlog x, so a household that counted its own price effect correctly in
+    this economy would use θ P_i a_i/S_K where the game uses P_i a_i/S_K:
+    ``solve_game(..., own_price_weight=θ)`` is the steady state such households would aim at.
+    θ = 1 when the others never answer. Returns (θ, Δlog x_t / (a_i ε / S_K) for t < quarters)."""
+    eco = make_economy(cfg, arm, n, 2, seed=seed, shocks=False, check_actions=False)
+    p = eco.p
+    k_star = torch.as_tensor(k_star, dtype=DTYPE)
+    order = np.argsort(k_star.numpy(), kind="stable")
+    i = int(order[n // 2])
+    ell_i = float(np.asarray(ell_star)[i])
+    a = p.kappa if p.aggregation == "effective" else torch.ones(n, dtype=DTYPE)
+    S_K = float((a * k_star).sum())
+    eps = PRICE_BLIP * S_K
+    k0 = k_star.expand(2, n).clone()
+    k0[0, i] += eps
+    k0[1, i] -= eps
+    eco.k = k0
+    logR = np.empty((quarters, 2))
+    obs = eco.observe()
+    for t in range(quarters):
+        act_t = act(policy, obs).clone()
+        act_t[:, i, 1] = ell_i
+        obs, _, info = eco.step(act_t)
+        logR[t] = torch.log(info["r"][:, 0] / p.kappa[0]).numpy()
+        eco.k[:, i] = k_star[i]
+        obs = eco.observe()
+    dlogx = (logR[:, 0] - logR[:, 1]) / 2.0 / (p.alpha - 1.0)
+    path = dlogx / (float(a[i]) * eps / S_K)
+    return float(np.sum(p.beta ** np.arange(quarters) * path)), path
+
+
 def _rbc_irf(policy, cfg, arm, n, opts, k_ss_hh: np.ndarray, cal: dict) -> dict:
     """Percent responses (shock, quarter) of Y, C, I, L, K, r, w to log A_0 = σ_A and 0.1."""
     T = opts["irf_quarters"]
@@ -536,6 +597,8 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
     if n > 1:                                            # how long a household keeps a windfall
         hh_p, persist = wealth_persistence(policy, cfg, arm, n, fin["k"][0], opts["persistence_quarters"],
                                            opts["persistence_households"], seed + 2)
+        theta, theta_path = price_effect_weight(policy, cfg, arm, n, fin["k"][0], fin["ell"][0],
+                                                opts["price_weight_quarters"], seed + 3)
 
     # per-head steady state, drift, moments
     K_det = det["K"].T                                    # (env_det, t_det)
@@ -559,6 +622,7 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
         for q in (1, 10, 40):
             if q < persist.shape[1]:
                 summary[f"wealth_persistence_{q}"] = float(np.median(persist[:, q]))
+        summary["price_effect_weight"] = theta
     w = slice(burn, None)
     logY = np.log(sim["Y"][w])                            # (t, env)
     hp_sd = [float(np.std(rbc_bm.hp_filter(logY[:, e])[1])) for e in range(logY.shape[1])]
@@ -652,6 +716,12 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
                                       "evaluation.evaluate.wealth_persistence)"})
         coords["hh_sample"] = ("hh_sample", hh_p, {"long_name": "index of the household whose capital was raised"})
         coords["quarter_p"] = ("quarter_p", np.arange(persist.shape[1]), {"units": "quarter"})
+        data["price_effect_path"] = ("quarter_e", theta_path, {"units": "1", "long_name":
+                                     "change of log(K/L) t quarters after a one-quarter blip in one household's "
+                                     "capital (the others on the policy), relative to the one-quarter effect of "
+                                     "C3's game; its present value is price_effect_weight "
+                                     "(evaluation.evaluate.price_effect_weight)"})
+        coords["quarter_e"] = ("quarter_e", np.arange(theta_path.size), {"units": "quarter"})
     ds = xr.Dataset(data, coords=coords)
     return ds, {**summary, "timings": timings}
 
