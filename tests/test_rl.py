@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,21 @@ def assert_same_checkpoints(a: Path, b: Path) -> None:
 
 
 # -- configuration ------------------------------------------------------------------------------
+
+def test_package_imports_its_training_module_and_error_lazily():
+    """``from marlbc.rl import train`` is the module (it once recursed without end), and
+    ``marlbc.rl.TrainingDiverged`` loads it on first use; a fresh interpreter, so that nothing
+    here has imported ``marlbc.rl.train`` before."""
+    code = ("import sys, marlbc.rl as rl\n"
+            "assert 'marlbc.rl.train' not in sys.modules\n"
+            "assert issubclass(rl.TrainingDiverged, Exception)\n"
+            "from marlbc.rl import train\n"
+            "assert train.__name__ == 'marlbc.rl.train' and callable(train.train)\n"
+            "try:\n    rl.nonesuch\nexcept AttributeError as e:\n    assert 'nonesuch' in str(e)\n"
+            "else:\n    raise SystemExit('no AttributeError')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
 
 def test_unknown_sac_key_is_a_clear_error():
     with pytest.raises(ConfigError, match=r"unknown SAC config key 'arms\.rbc\.sac\.learning_rate'.*allowed fields:.*lr_actor"):

@@ -5,15 +5,15 @@
 - :mod:`marlbc.rl.policy` ``load_policy(run_dir_or_file)`` → deterministic ``Policy`` for evaluation.
 """
 
+import importlib
+
 from .policy import Policy, load_policy
 from .sac import SAC, SACConfig
 
-__all__ = ["SAC", "SACConfig", "Policy", "load_policy", "train", "TrainingDiverged"]
+__all__ = ["SAC", "SACConfig", "Policy", "load_policy", "TrainingDiverged"]
 
 
-def __getattr__(name):                      # train pulls in xarray; import it on first use
-    if name in ("train", "TrainingDiverged"):
-        from . import train as _train
-
-        return getattr(_train, name)
-    raise AttributeError(name)
+def __getattr__(name):                      # train.py pulls in xarray: import it on first use
+    if name == "TrainingDiverged":
+        return importlib.import_module(".train", __name__).TrainingDiverged
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
