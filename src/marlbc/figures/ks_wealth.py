@@ -70,15 +70,13 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
         k = k[np.isfinite(k)]
         g = np.mean([r.scalar("gini") for r in rs])
         ks = np.sort(k)
-        label = (f"n = {n}: Gini {g:.3f}, mean k {ks.mean():.3g} "
-                 f"({len(rs)} seed{'s' if len(rs) > 1 else ''}, {k.size} households)")
+        label = f"n = {n}: mean k {ks.mean():.3g} ({len(rs)} seed{'s' if len(rs) > 1 else ''}, {k.size} households)"
         ax_c.step(np.concatenate([[0.0], ks]), np.arange(ks.size + 1) / ks.size, where="post",
                   color=cols[n], label=label)
         xmax.append(np.quantile(ks, 0.999) if ks.size else 0.0)
         ax_l.plot(*lorenz(k), color=cols[n], label=f"n = {n}: Gini {g:.3f}")
         ax_g.plot([n] * len(rs), [r.scalar("gini") for r in rs], "o", color=cols[n], ms=5)
-    ax_c.plot(kf, cdf, **common.BENCHMARK_STYLE, label=f"KS stationary distribution: Gini {b_gini:.3f}, "
-                                                       f"mean k {b_mean:.3g}")
+    ax_c.plot(kf, cdf, **common.BENCHMARK_STYLE, label=f"KS stationary distribution: mean k {b_mean:.3g}")
     ax_c.set(xlim=(0, 1.05 * max(xmax)), ylim=(0, 1.01), xlabel="capital holdings k (model units)",
              ylabel="share of households with capital ≤ k", title="CDF of capital holdings")
     ax_c.legend(loc="lower right", fontsize=6.5)
