@@ -27,7 +27,7 @@ def arm_params(wildcards):
 
 
 def train_runtime(wildcards):
-    """Minutes requested on a cluster: scaled with the arm's budget and n (see README)."""
+    """Minutes requested on a cluster: scaled with the arm's budget and n (10 + updates/3000 · (1 + n/500))."""
     updates = CFG["arms"][wildcards.arm]["budget"]["updates"]
     return int(10 + updates / 3000 * (1 + int(wildcards.n) / 500))
 

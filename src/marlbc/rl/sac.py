@@ -35,7 +35,8 @@ What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
 - ``expected_targets`` (optional, with the post-decision critic): the target of W(x) takes the
   expectation over next period's shocks instead of the one drawn, V̄(x) = Σ_q ω_q V(s'_q), the
   successors s'_q and their probabilities ω_q listed by the economy (``successors(obs, x,
-  next_obs, n_quad)``: Gauss–Hermite nodes of the TFP innovation in the RBC economy with n = 1;
+  next_obs, n_quad)``: Gauss–Hermite nodes of the TFP innovation in the RBC economy, for n > 1
+  with the nodes' contexts (K' as observed, the others' hours answering A' through the policy);
   the four (z', employment) states in Krusell–Smith, K' read from the observed successor). With
   one-step returns the targets carry no shock noise at all; the critic then fits a conditional
   expectation it would otherwise have to average out of samples (fitted value iteration with
@@ -90,7 +91,7 @@ class SACConfig:
 
     # networks
     critic: str = "q"                # "q": Q(s, a) learned from observation and action (textbook); "post_decision": Q = r(s, a) + γ W(x(s, a)), reward and post-decision state from the economy's model, only W learned
-    expected_targets: int = 0        # post_decision critic: the bootstrap value is the expectation over next period's shocks from the economy's model, with this many Gauss–Hermite nodes for TFP (RBC, n = 1; KS: exact over the four (z', employment) states) (0: the sampled next observation)
+    expected_targets: int = 0        # post_decision critic: the bootstrap value is the expectation over next period's shocks from the economy's model, with this many Gauss–Hermite nodes for TFP (RBC, any n; KS: exact over the four (z', employment) states) (0: the sampled next observation)
     critics: int = 2                 # critic networks: 2, clipped double Q (min of both in targets and actor); more, an ensemble whose targets take the min of a random pair and whose actor follows the mean (REDQ)
     hidden: int = 64                 # width of every hidden layer (actor and critics)
     layers: int = 2                  # hidden layers per network
@@ -516,7 +517,7 @@ class SAC:
             raise ConfigError("SAC config key 'critic' = 'post_decision' needs the economy's decision model")
         if cfg.expected_targets and successors is None:
             raise ConfigError(f"SAC config key 'expected_targets' = {cfg.expected_targets} needs an economy that lists "
-                              "next period's observations from the post-decision state (RBC with n = 1, KS)")
+                              "next period's observations from the post-decision state (RBC, KS)")
         self.model = model if cfg.critic == "post_decision" else None
         self.successors = successors if cfg.expected_targets else None
         d = bounds.shape[0]
