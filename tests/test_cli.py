@@ -67,3 +67,45 @@ def test_unknown_arm_is_rejected_by_argparse(capsys):
         main(["train", "--arm", "rbcc", "--seed", "0", "--out", "x"])
     assert e.value.code == 2
     assert "invalid choice: 'rbcc'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["benchmark", "game", "--n", "0"], "argument --n: 0 is out of range; allowed: >= 1"),
+    (["train", "--arm", "rbc", "--seed", "-1", "--out", "x"], "argument --seed: -1 is out of range; allowed: >= 0"),
+])
+def test_out_of_range_integers_are_rejected_by_argparse(capsys, argv, fragment):
+    with pytest.raises(SystemExit) as e:
+        main(["--config", str(ROOT / "config.yaml"), *argv])
+    assert e.value.code == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_a_delta_override_meets_the_config_range(capsys):
+    argv = ["--config", str(ROOT / "config.yaml"), "benchmark", "steady-state", "--delta", "1.5"]
+    assert main(argv) == 2
+    assert "'calibrations.seed.delta' = 1.5 is out of range" in capsys.readouterr().err
+
+
+def test_unreadable_inputs_are_one_line_naming_the_file(tmp_path, capsys):
+    cfg = ["--config", str(ROOT / "config.yaml")]
+    assert main([*cfg, "evaluate", "--run", str(tmp_path / "nosuch"), "--out", str(tmp_path / "e.nc")]) == 1
+    err = capsys.readouterr().err
+    assert f"no policy file at '{tmp_path / 'nosuch' / 'policy.pt'}'" in err and err.count("\n") == 1
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "policy.pt").write_bytes(b"PK\x03\x04 truncated")
+    assert main([*cfg, "evaluate", "--run", str(tmp_path / "run"), "--out", str(tmp_path / "e.nc")]) == 1
+    err = capsys.readouterr().err
+    assert f"'{tmp_path / 'run' / 'policy.pt'}' cannot be read as a marlbc policy file" in err
+    assert not (tmp_path / "e.nc").exists()
+    bad = tmp_path / "config.yaml"
+    bad.write_text("seeds: [0, 1\n")
+    assert main(["--config", str(bad), "benchmark", "steady-state"]) == 2
+    assert f"config file '{bad}' is not valid YAML" in capsys.readouterr().err
+
+
+def test_steady_state_refuses_the_ks_calibration_and_an_unused_out(capsys):
+    cfg = ["--config", str(ROOT / "config.yaml"), "benchmark", "steady-state"]
+    assert main([*cfg, "--calibration", "ks98"]) == 2
+    assert "steady-state takes an RBC calibration (seed, paper), not 'ks98'" in capsys.readouterr().err
+    assert main([*cfg, "--out", "x.nc"]) == 2
+    assert "drop --out" in capsys.readouterr().err

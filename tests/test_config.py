@@ -70,6 +70,20 @@ BAD = [
     ("calibrations.paper.ell_bounds", [0.01, 1.2], ["'calibrations.paper.ell_bounds' = [0.01, 1.2]", "high < 1 for utility log_leisure"]),
     ("economy.envs", 0, ["'economy.envs' = 0", ">= 1"]),
     ("arms.rbc.envs", 0, ["'arms.rbc.envs' = 0", ">= 1"]),
+    # NaN and inf pass JSON Schema's range checks; they are named all the same
+    ("calibrations.seed.alpha", math.nan, ["'calibrations.seed.alpha' = nan", "finite"]),
+    ("presets.smoke.budget_scale", math.inf, ["'presets.smoke.budget_scale' = inf", "finite"]),
+    ("claims.C2.gini_abs_tol", math.nan, ["'claims.C2.gini_abs_tol' = nan", "finite"]),
+    # a threshold left out would otherwise surface as a KeyError after hours of training
+    ("claims.C2.mean_K_rel_tol", DELETE, ["'claims.C2.mean_K_rel_tol' is missing", "gini_abs_tol"]),
+    # SAC settings are checked when the config loads (snakemake -n), not when a job starts
+    ("arms.rbc.sac.lr_critc", 0.001, ["'arms.rbc.sac.lr_critc'", "lr_critic"]),
+    ("arms.rbc.sac.select_by", "lastt", ["'arms.rbc.sac.select_by' = 'lastt'", "last"]),
+    ("arms.rbc.sac.eval_every", 0, ["'arms.rbc.sac.eval_every' = 0", "> 0"]),
+    ("arms.ks.sac.grad_clip", math.nan, ["'arms.ks.sac.grad_clip' = nan", "finite"]),
+    ("arms.ks.sac.actor_ema", 2.0, ["'arms.ks.sac.actor_ema' = 2.0", "<= 1"]),
+    ("arms.ks.sac.lr_final", 3.0, ["'arms.ks.sac.lr_final' = 3.0", "<= 1"]),
+    ("arms.heterogeneous.heterogeneity.kind", "grid", ["'arms.heterogeneous.n' has n = 20", "perfect squares"]),
 ]
 
 
@@ -208,3 +222,18 @@ def test_baseline_and_heterogeneous_arms_differ_only_in_heterogeneity_and_n(cfg)
     for key in sorted((set(base) | set(het)) - {"heterogeneity", "n"}):
         assert base.get(key) == het.get(key), f"arms.baseline.{key} != arms.heterogeneous.{key}"
     assert config.arm_envs(cfg, "baseline") == config.arm_envs(cfg, "heterogeneous")
+
+
+def test_loguniform_starts_spread_households_evenly_over_doublings_of_k():
+    import torch
+
+    from marlbc.economy.base import initial_capital
+
+    g = torch.Generator().manual_seed(0)
+    k = initial_capital(2.0, (4, 50_000), {"dist": "loguniform", "low": 0.05, "high": 4.0}, g) / 2.0
+    assert float(k.min()) >= 0.05 and float(k.max()) <= 4.0
+    share_below = float((k < 0.05 * 80 ** 0.5).double().mean())         # the geometric midpoint
+    assert abs(share_below - 0.5) < 0.01
+    r = initial_capital(2.0, (4, 1000), {"dist": "loguniform", "low": 0.05, "high": 4.0, "recentre": True},
+                        torch.Generator().manual_seed(0)) / 2.0
+    assert_allclose(r.mean(-1).numpy(), 1.0, rtol=1e-12)

@@ -440,9 +440,13 @@ def test_killed_run_resumes_to_the_same_end(base_cfg, tmp_path, monkeypatch):
         train(cfg, "rbc", 1, 1, tmp_path / "split", progress=False)
     ck = torch.load(tmp_path / "split" / CHECKPOINT_FILE, weights_only=False)
     assert ck["state"]["update"] == 300
+    # nothing that looks like a finished run's output, and a half-written file is cleared on restart
+    assert not any((tmp_path / "split" / f).exists() for f in ("policy.pt", "policy_last.pt", "train.nc"))
+    (tmp_path / "split" / ".policy.pt.abc123.pt.tmp").write_bytes(b"half")
     monkeypatch.setattr(SAC, "update", original)
     summary = train(cfg, "rbc", 1, 1, tmp_path / "split", progress=False)      # the same command
     assert summary["resumed_from"] == 300 and summary["updates"] == 500
+    assert not (tmp_path / "split" / ".policy.pt.abc123.pt.tmp").exists()
     assert_same_checkpoints(tmp_path / "whole" / CHECKPOINT_FILE, tmp_path / "split" / CHECKPOINT_FILE)
     assert (tmp_path / "whole" / "policy.pt").read_bytes() == (tmp_path / "split" / "policy.pt").read_bytes()
     a = xr.open_dataset(tmp_path / "whole" / "train.nc")
@@ -477,7 +481,7 @@ def test_nan_loss_stops_training_and_keeps_the_checkpoint(base_cfg, tmp_path, mo
     ck = torch.load(tmp_path / CHECKPOINT_FILE, weights_only=False)
     assert ck["state"]["update"] == 200
     assert all(torch.isfinite(v).all() for v in ck["agent"]["actor"].values())
-    assert load_policy(tmp_path).update <= 200
+    assert not any((tmp_path / f).exists() for f in ("policy.pt", "policy_last.pt", "train.nc"))
 
 
 def test_ks_arm_trains(base_cfg, tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -38,8 +39,15 @@ def cmd_benchmark(args, cfg: dict) -> None:
 
     if args.which == "steady-state":
         cal = _calibration(cfg, args.calibration)
+        if "utility" not in cal or cal["utility"] not in ss.UTILITIES:
+            rbc = [k for k, c in cfg["calibrations"].items() if c.get("utility") in ss.UTILITIES]
+            raise _config.ConfigError(f"steady-state takes an RBC calibration ({', '.join(rbc)}), not "
+                                      f"{args.calibration!r} (`marlbc benchmark ks` solves that one)")
+        if args.out is not None:
+            raise _config.ConfigError("steady-state prints its numbers and writes no file: drop --out")
         if args.delta is not None:
             cal["delta"] = args.delta
+            _config.validate({**cfg, "calibrations": {**cfg["calibrations"], args.calibration: cal}})
         _print(ss.steady_state(**cal).as_dict(), args.json)
         return
     from .benchmarks import run as bench_run
@@ -61,6 +69,16 @@ def cmd_evaluate(args, cfg: dict) -> None:
     _print(evaluate(cfg, Path(args.run), Path(args.out)), args.json)
 
 
+def _int_at_least(lo: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: >= {lo}")
+        return value
+    parse.__name__ = "integer"                   # argparse names the type in its message
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="marlbc", description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="config.yaml", help="configuration file (default: ./config.yaml)")
@@ -70,15 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("which", choices=["steady-state", "closed-form", "rbc", "game", "ks"])
     b.add_argument("--calibration", default=None, help="seed, paper or ks98 (default: the benchmark's own)")
     b.add_argument("--delta", type=float, default=None, help="override δ (steady-state)")
-    b.add_argument("--n", type=int, default=None, help="households (game)")
+    b.add_argument("--n", type=_int_at_least(1), default=None, help="households (game)")
     b.add_argument("--out", default=None, help="write the benchmark's netCDF here")
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.set_defaults(func=cmd_benchmark)
 
     t = sub.add_parser("train", help="train one arm for one seed")
     t.add_argument("--arm", required=True, choices=_config.ARMS)
-    t.add_argument("--seed", type=int, required=True)
-    t.add_argument("--n", type=int, default=None, help="households (default: the arm's first n)")
+    t.add_argument("--seed", type=_int_at_least(0), required=True)
+    t.add_argument("--n", type=_int_at_least(1), default=None, help="households (default: the arm's first n)")
     t.add_argument("--out", required=True, help="run directory")
     t.add_argument("--preset", default=None, choices=_config.PRESETS, help="budget preset (default: full)")
     t.add_argument("--json", action="store_true")
@@ -103,6 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     except _config.ConfigError as e:
         print(f"marlbc: config error: {e}", file=sys.stderr)
         return 2
+    except (OSError, ValueError, RuntimeError) as e:   # unreadable inputs, a diverged run: one line
+        if os.environ.get("MARLBC_TRACEBACK"):
+            raise
+        print(f"marlbc: error: {e} (MARLBC_TRACEBACK=1 shows the traceback)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -46,7 +46,10 @@ def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
     if not path.exists():
         raise ConfigError(f"config file '{path}' does not exist")
     with open(path) as f:
-        cfg = yaml.safe_load(f)
+        try:
+            cfg = yaml.safe_load(f)
+        except yaml.YAMLError as e:
+            raise ConfigError(f"config file '{path}' is not valid YAML: {' '.join(str(e).split())}") from None
     if not isinstance(cfg, dict):
         raise ConfigError(f"config file '{path}' must hold a mapping, got {type(cfg).__name__}")
     cfg.update(overrides or {})
@@ -82,7 +85,9 @@ def _message(err: jsonschema.ValidationError) -> str:
         case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
             return f"config key '{key}' = {v!r} is out of range; allowed: {_allowed_range(s)}"
         case "required":
-            return f"config key '{key}' is missing; {err.message}"
+            missing = next((m for m in s["required"] if m not in v), None)
+            where = _key([*err.absolute_path, missing]) if missing is not None else key
+            return f"config key '{where}' is missing; required under '{key}': {', '.join(s['required'])}"
         case "minItems" | "maxItems" | "uniqueItems" | "minProperties":
             return f"config key '{key}' = {v!r} is not allowed: {err.message}"
         case _:
@@ -96,10 +101,24 @@ def validate(cfg: Any) -> None:
     if errors:
         # the shallowest error first: an unknown key beats the errors nested below it
         raise ConfigError(_message(errors[0]))
+    _check_finite(cfg)
     _check_cross_fields(cfg)
 
 
+def _check_finite(node: Any, path: tuple = ()) -> None:
+    """NaN and ±inf pass JSON Schema's range checks (NaN compares false): reject them by name."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _check_finite(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_finite(v, (*path, i))
+    elif isinstance(node, float) and not math.isfinite(node):
+        raise ConfigError(f"config key '{_key(path)}' = {node!r} is not allowed; need a finite number")
+
+
 def _check_cross_fields(cfg: dict) -> None:
+    from .rl.sac import SACConfig                 # here: rl.sac imports this module
     for name in ("chat_bounds", "ell_bounds"):
         lo, hi = cfg["economy"][name]
         if not lo < hi:
@@ -123,6 +142,7 @@ def _check_cross_fields(cfg: dict) -> None:
         if "post_features" in spec and spec["economy"] != "rbc":
             raise ConfigError(f"config key 'arms.{arm}.post_features' is for rbc economies; the ks economy's "
                               "post-decision features are fixed")
+        SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")   # typos before any job runs
         het = spec["heterogeneity"]
         if het["kind"] != "none":
             for k in ("low", "high"):
@@ -131,6 +151,15 @@ def _check_cross_fields(cfg: dict) -> None:
                                       f"kind {het['kind']!r} needs low and high")
             if not het["low"] <= het["high"]:
                 raise ConfigError(f"config key 'arms.{arm}.heterogeneity' has low {het['low']} > high {het['high']}")
+        if het["kind"] == "grid":
+            sweeps = {f"arms.{arm}.n": spec["n"]}
+            sweeps.update({f"presets.{p}.n.{arm}": ps["n"][arm]
+                           for p, ps in cfg["presets"].items() if arm in ps.get("n", {})})
+            for key, ns in sweeps.items():
+                for n in ns:
+                    if math.isqrt(n) ** 2 != n:
+                        raise ConfigError(f"config key '{key}' has n = {n}; heterogeneity kind 'grid' "
+                                          "needs perfect squares (kind 'spread' takes any n)")
     for preset, spec in cfg["presets"].items():
         for arm in spec.get("n", {}):
             if arm not in cfg["arms"]:

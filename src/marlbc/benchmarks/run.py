@@ -50,7 +50,9 @@ def run(which: str, cfg: dict, out: str | Path | None = None, n: int | None = No
         summary = closed_form(**cal)
     elif which == "game":
         spec = _config.arm_spec(cfg, "heterogeneous")
-        n = n or spec["n"][0]
+        n = spec["n"][0] if n is None else n
+        if n < 1:
+            raise _config.ConfigError(f"the game needs n >= 1 households, got n = {n}")
         kappa, lam = _config.heterogeneity(spec["heterogeneity"], n)
         cal = cfg["calibrations"][calibration or spec["calibration"]]
         sol = game.solve_game(cal, kappa, lam)

@@ -16,6 +16,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 
+UTILITIES = ("linear_labour", "log_leisure")     # the RBC utilities this module solves
+
+
 @dataclass(frozen=True)
 class SteadyState:
     """Per-head deterministic steady state (model units; r, w per quarter)."""
@@ -51,7 +54,7 @@ def steady_state(alpha: float, beta: float, delta: float, utility: str = "linear
     elif utility == "log_leisure":
         L = w / (b * c_per_L + w)                          # c = w(1-L)/b
     else:
-        raise ValueError(f"unknown utility {utility!r}; allowed: linear_labour, log_leisure")
+        raise ValueError(f"unknown utility {utility!r}; allowed: {', '.join(UTILITIES)}")
     K, Y, C = k * L, y * L, c_per_L * L
     return SteadyState(K=K, L=L, C=C, Y=Y, I=delta * K, r=r, w=w, chat=C / ((1.0 - delta) * K + Y))
 
@@ -72,5 +75,5 @@ def closed_form(alpha: float, beta: float, utility: str = "log_leisure", chi: fl
         ell = (1.0 - alpha) / (chi * chat)
         ell_eq13 = alpha / (chi * chat)
     else:
-        raise ValueError(f"unknown utility {utility!r}; allowed: linear_labour, log_leisure")
+        raise ValueError(f"unknown utility {utility!r}; allowed: {', '.join(UTILITIES)}")
     return {"chat": chat, "ell": ell, "ell_eq13": ell_eq13}

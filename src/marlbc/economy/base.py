@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 DTYPE = torch.float64  # economics in double precision: the resource constraint holds to 1e-10
@@ -33,7 +35,9 @@ def initial_capital(k_ss: float | torch.Tensor, shape: tuple[int, int], init_k: 
     """Draw k_i0 around the steady state ``k_ss``.
 
     ``init_k`` is ``{dist: lognormal, sigma}`` (k_ss·exp(σ·N(0,1))), ``{dist: uniform, low, high}``
-    (k_ss·U(low, high)) or ``{dist: steady_state}`` (exactly k_ss). With ``recentre: true`` each
+    (k_ss·U(low, high)), ``{dist: loguniform, low, high}`` (k_ss·exp(U(log low, log high)): as many
+    households per doubling of k, the poor and the rich alike) or ``{dist: steady_state}``
+    (exactly k_ss). With ``recentre: true`` each
     economy's draws (the last axis) are divided by their mean, so a wide start spreads the
     households without moving the economy's mean (which would otherwise depend on n); its mean
     capital is then drawn on its own, k_ss·exp(aggregate_sigma·N(0,1)) (default sigma 0: at k_ss).
@@ -47,10 +51,14 @@ def initial_capital(k_ss: float | torch.Tensor, shape: tuple[int, int], init_k: 
             u = torch.rand(shape, generator=generator, dtype=DTYPE)
             lo, hi = init_k.get("low", 0.5), init_k.get("high", 1.5)
             draw = lo + (hi - lo) * u
+        case "loguniform":
+            u = torch.rand(shape, generator=generator, dtype=DTYPE)
+            lo, hi = math.log(init_k.get("low", 0.5)), math.log(init_k.get("high", 1.5))
+            draw = torch.exp(lo + (hi - lo) * u)
         case "steady_state":
             return base.clone()
         case other:
-            raise ValueError(f"init_k.dist = {other!r}; allowed: lognormal, uniform, steady_state")
+            raise ValueError(f"init_k.dist = {other!r}; allowed: lognormal, uniform, loguniform, steady_state")
     if init_k.get("recentre", False):
         level = torch.exp(init_k.get("aggregate_sigma", 0.0) * torch.randn(shape[:-1] + (1,), generator=generator, dtype=DTYPE))
         draw = level * draw / draw.mean(-1, keepdim=True)

@@ -129,6 +129,17 @@ def atomic_write(path: str | os.PathLike, write, suffix: str) -> Path:
     return path
 
 
+def remove_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Delete what a killed :func:`atomic_write` of ``path`` left beside it (``.<name>.*``
+    temporaries, which no reader takes for ``path``); returns them. Call it only where no other
+    process writes ``path`` at the same time."""
+    path = Path(path)
+    left = [p for p in path.parent.glob(f".{path.name}.*") if p.is_file()]
+    for p in left:
+        p.unlink(missing_ok=True)
+    return left
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (temporary file in the same directory + os.replace)."""
     def write(tmp):

@@ -75,11 +75,16 @@ def load_policy(path: str | Path, which: str = "best") -> Policy:
     """Load a policy from a run folder (``policy.pt``, or ``policy_last.pt`` with ``which="last"``)
     or from a policy file."""
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() or path.suffix != ".pt":
         path = path / (POLICY_FILE if which == "best" else LAST_POLICY_FILE)
     if not path.exists():
-        raise FileNotFoundError(f"no policy file at '{path}'")
-    payload = torch.load(path, map_location="cpu", weights_only=False)
+        raise FileNotFoundError(f"no policy file at '{path}' (a run directory gets it when `marlbc train` "
+                                "reaches its budget)")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as e:                       # truncated or foreign file: torch's errors name no path
+        raise ValueError(f"'{path}' cannot be read as a marlbc policy file ({type(e).__name__}: "
+                         f"{' '.join(str(e).split())[:200]})") from e
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"'{path}' is not a marlbc policy file (format {FORMAT})")
     arch = payload["arch"]

@@ -186,6 +186,10 @@ class SACConfig:
         return out
 
     def check(self, where: str = "sac") -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ConfigError(f"SAC config key '{where}.{f.name}' = {v!r} is not allowed; need a finite number")
         positive = ("hidden", "layers", "batch_size", "lr_actor", "lr_critic", "lr_alpha", "tau",
                     "target_every", "actor_every", "n_step", "alpha", "buffer_size",
                     "env_steps_per_update", "reward_scale", "eval_every", "checkpoint_every",
@@ -204,8 +208,12 @@ class SACConfig:
         if self.expected_targets and self.critic != "post_decision":
             raise ConfigError(f"SAC config key '{where}.expected_targets' = {self.expected_targets} needs "
                               f"'{where}.critic' = 'post_decision' (the expectation is taken through the economy's model)")
-        if not self.tau <= 1:
-            raise ConfigError(f"SAC config key '{where}.tau' = {self.tau} is out of range; allowed: <= 1")
+        for key in ("tau", "lr_final"):
+            if not getattr(self, key) <= 1:
+                raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)} is out of range; allowed: <= 1")
+        if not 0 <= self.actor_ema <= 1:
+            raise ConfigError(f"SAC config key '{where}.actor_ema' = {self.actor_ema} is out of range; "
+                              f"allowed: 0 <= actor_ema <= 1")
         if self.average_from is not None and not 0 <= self.average_from < 1:
             raise ConfigError(f"SAC config key '{where}.average_from' = {self.average_from} is out of range; "
                               f"allowed: 0 <= average_from < 1 (or null)")

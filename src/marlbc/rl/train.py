@@ -7,11 +7,13 @@ times (every household of every environment adds one transition to the shared re
 then makes one SAC update. Every ``eval_every`` updates the deterministic policy (the
 averaged actor, ``SAC.policy``) is evaluated (:class:`Evaluator`); the evaluation chosen by
 ``select_by`` (:func:`select_policy`) is kept as ``policy.pt``, the last one is
-``policy_last.pt``. Every ``checkpoint_every`` updates ``checkpoint.pt`` is written
-atomically; the same command started again resumes from it and ends bit-identical to an
-uninterrupted run (replay buffer, optimisers, every RNG and the economies' states are restored;
-only wall-clock figures differ). A NaN or inf in a loss stops training with
-:class:`TrainingDiverged`, naming the update and the loss; the last checkpoint stays intact.
+``policy_last.pt``. These and ``train.nc`` are written once, when training reaches its budget.
+Until then only ``checkpoint.pt`` is, every ``checkpoint_every`` updates, atomically: a killed or
+diverged run leaves no file that looks like a finished run's. The same command started again
+resumes from the checkpoint and ends bit-identical to an uninterrupted run (replay buffer,
+optimisers, every RNG and the economies' states are restored; only wall-clock figures differ).
+A NaN or inf in a loss stops training with :class:`TrainingDiverged`, naming the update and the
+loss; the last checkpoint stays intact.
 
 Outputs in ``out_dir``: ``policy.pt``, ``policy_last.pt``, ``train.nc``, ``checkpoint.pt``.
 """
@@ -30,7 +32,7 @@ import xarray as xr
 
 from .. import config as _config
 from ..economy import RBCEconomy, make_economy
-from ..evaluation.io import write_netcdf
+from ..evaluation.io import remove_temporaries, write_netcdf
 from .policy import LAST_POLICY_FILE, POLICY_FILE, policy_payload, save_atomic
 from .sac import SAC, ReplayBuffer, SACConfig
 
@@ -297,6 +299,8 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path = out_dir / CHECKPOINT_FILE
+    for name in (POLICY_FILE, LAST_POLICY_FILE, LOG_FILE, CHECKPOINT_FILE):
+        remove_temporaries(out_dir / name)          # a killed job's half-written files
 
     eco = make_economy(rcfg, arm, n, E, seed=seed, training=True)     # with the arm's exploring starts
     d = len(eco.action_names)
@@ -385,7 +389,13 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
                     ckpt_path)
 
     # -- start or resume ------------------------------------------------------------------------
-    ck = torch.load(ckpt_path, map_location="cpu", weights_only=False) if ckpt_path.exists() else None
+    ck = None
+    if ckpt_path.exists():
+        try:
+            ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        except Exception as e:                   # not written by this loop, whose writes are atomic
+            raise RuntimeError(f"'{ckpt_path}' cannot be read ({type(e).__name__}); move it aside or "
+                               "delete it to train this run from the start") from e
     if ck is not None and (ck.get("format") != CHECKPOINT_FORMAT or ck["identity"] != ident):
         if stale == "restart":
             print(f"{ckpt_path} belongs to another run ({ck.get('identity')}); moved to "
@@ -455,13 +465,11 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
                 counts = {k: 0 for k in sums}
                 t_mark, steps_mark, upd_mark = time.perf_counter(), st["env_steps"], st["update"]
             if st["update"] % sc.checkpoint_every == 0 or st["update"] == budget:
-                write_outputs(obs)
                 save_checkpoint(obs)
                 last_ckpt = st["update"]
     finally:
         bar.close()
-    if resumed_from == budget:
-        write_outputs(obs)                   # a finished run started again: outputs rewritten
+    write_outputs(obs)                       # the budget is reached (also by a finished run started again)
 
     best = select_policy(st["evals"], sc)
     return {"arm": arm, "n": n, "seed": seed, "preset": rcfg["preset"], "out_dir": str(out_dir),
