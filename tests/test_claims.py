@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
@@ -21,6 +22,8 @@ from marlbc.claims.common import Metric, fidelity
 from marlbc.economy import make_params
 from marlbc.evaluation import evaluate_policy
 from marlbc.evaluation.evaluate import constant_policy, steady_state_policy
+
+from .conftest import ROOT
 
 FAST = {"det_envs": 2, "det_periods": 700, "sim_envs": 2, "sim_periods": 800, "sim_burn": 200,
         "euler_periods": 1500, "euler_burn": 200, "welfare_paths": 100, "welfare_T": 400}
@@ -101,6 +104,11 @@ def test_C1_wrong_policy_fails_with_the_measured_value(cfg, c1_files):
     assert "0.1" in r["verdict"] and "needs ≤ 0.01" in r["verdict"]
     table = claims.claims_table([r])
     assert "**FAIL**" in table and "| C1 |" in table and "0.1 |" in table
+    # the table says what was run: preset, seeds, budgets, sweeps (the raw config's preset)
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text())
+    line = claims.run_description(raw, "ci")
+    assert line.startswith("Preset `ci`: seeds 0, 1; training budgets × 0.3") and "ks n = 10, 50, 100" in line
+    assert claims.claims_table([r], line).splitlines()[2] == f"> {line}"
 
 
 def test_C1_without_runs_fails_plainly(cfg, c1_files):

@@ -111,9 +111,9 @@ def test_editing_a_figure_reruns_only_that_figure(smoke_run):
 def test_changing_one_arm_budget_reruns_only_that_arm(smoke_run):
     cfg = smoke_run / "config.yaml"
     text = cfg.read_text()
-    old = "    budget: {updates: 100000}     # ~4 min"          # rbc_closed_form's line
+    old = "    budget: {updates: 100000}     # 270-304 s"       # rbc_closed_form's line
     assert text.count(old) == 1
-    cfg.write_text(text.replace(old, "    budget: {updates: 101000}     # ~4 min"))
+    cfg.write_text(text.replace(old, "    budget: {updates: 101000}     # 270-304 s"))
     try:
         jobs = planned_jobs(smoke_run)
     finally:
@@ -122,6 +122,41 @@ def test_changing_one_arm_budget_reruns_only_that_arm(smoke_run):
     # then what reads them (aggregate, two figures... C1, C4 do not read it unless listed)
     assert jobs.get("train") == 1 and jobs.get("evaluate") == 1
     assert "benchmark_rbc" not in jobs and "benchmark_ks" not in jobs
+
+
+def test_editing_the_shared_figure_module_reruns_every_figure(smoke_run):
+    module = smoke_run / "src/marlbc/figures/common.py"
+    text = module.read_text()
+    module.write_text(text + "\n# edited\n")
+    try:
+        jobs = planned_jobs(smoke_run)
+    finally:
+        module.write_text(text)
+        subprocess.run(["touch", "-d", "2000-01-01", str(module)], check=True)   # older than the figures again
+    assert jobs.get("figure") == 7 and "train" not in jobs and "evaluate" not in jobs
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    # a calibration reruns its benchmark and the arm trained on it (ks, n = 10, one seed), not
+    # the other benchmarks
+    ("    u_bad: 0.10", "    u_bad: 0.09", {"benchmark_ks": 1, "train": 1, "evaluate": 1,
+                                            "benchmark_rbc": None, "benchmark_game": None}),
+    # a threshold reruns its claim and the table, no training or evaluation
+    ("    drift_max: 0.01 ", "    drift_max: 0.02 ", {"claim": 1, "claims_table": 1, "train": None,
+                                                      "evaluate": None}),
+    # C5's window is also what every evaluation measures its shock-free drift over (5 under smoke)
+    ("    drift_window: 500 ", "    drift_window: 400 ", {"evaluate": 5, "train": None}),
+])
+def test_changing_a_calibration_or_threshold_reruns_what_reads_it(smoke_run, old, new, expected):
+    cfg = smoke_run / "config.yaml"
+    text = cfg.read_text()
+    assert text.count(old) == 1
+    cfg.write_text(text.replace(old, new))
+    try:
+        jobs = planned_jobs(smoke_run)
+    finally:
+        cfg.write_text(text)
+    assert {k: jobs.get(k) for k in expected} == expected, jobs
 
 
 def test_smoke_is_reproducible(smoke_run, tmp_path):

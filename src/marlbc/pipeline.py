@@ -78,7 +78,7 @@ def run_claim(smk) -> None:
     from . import claims
 
     with logged(smk):
-        result = claims.check(smk.wildcards.claim, _cfg(smk), [Path(p) for p in smk.input])
+        result = claims.check(smk.wildcards.claim, _cfg(smk), [Path(p) for p in smk.input.data])
         claims.write_claim(result, Path(smk.output[0]))
         print(json.dumps(result, default=float, indent=1))
 
@@ -88,8 +88,10 @@ def run_claims_table(smk) -> None:
     from .evaluation.io import atomic_write_text
 
     with logged(smk):
-        results = [json.loads(Path(p).read_text()) for p in smk.input]
-        atomic_write_text(Path(smk.output[0]), claims.claims_table(results))
+        results = [json.loads(Path(p).read_text()) for p in smk.input.results]
+        preset = _cfg(smk)["preset"]
+        table = claims.claims_table(results, claims.run_description(dict(smk.config), preset))
+        atomic_write_text(Path(smk.output[0]), table)
 
 
 def run_baseline_vs_variant(smk) -> None:

@@ -5,6 +5,7 @@ GAME_N = CFG["arms"]["heterogeneous"]["n"] if "heterogeneous" in CFG["arms"] els
 
 rule benchmark_rbc:
     output: "results/benchmarks/rbc.nc"
+    params: solved_from=benchmark_params("rbc"),
     log: "results/logs/benchmark_rbc.log"
     benchmark: "results/bench/benchmark_rbc.tsv"
     threads: 1
@@ -15,6 +16,7 @@ rule benchmark_rbc:
 
 rule benchmark_closed_form:
     output: "results/benchmarks/closed_form.nc"
+    params: solved_from=benchmark_params("closed_form"),
     log: "results/logs/benchmark_closed_form.log"
     benchmark: "results/bench/benchmark_closed_form.tsv"
     threads: 1
@@ -25,6 +27,7 @@ rule benchmark_closed_form:
 
 rule benchmark_game:
     output: "results/benchmarks/game_n{n}.nc"
+    params: solved_from=benchmark_params("game"),
     log: "results/logs/benchmark_game_n{n}.log"
     benchmark: "results/bench/benchmark_game_n{n}.tsv"
     threads: 1
@@ -35,6 +38,7 @@ rule benchmark_game:
 
 rule benchmark_ks:
     output: "results/benchmarks/ks.nc"
+    params: solved_from=benchmark_params("ks"),
     log: "results/logs/benchmark_ks.log"
     benchmark: "results/bench/benchmark_ks.tsv"
     threads: 1

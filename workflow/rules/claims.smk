@@ -19,8 +19,13 @@ localrules: claim, claims_table, baseline_vs_variant, claims
 
 
 rule claim:
-    input: lambda wc: CLAIM_INPUTS[wc.claim]()
+    input:
+        code=["src/marlbc/claims/checks.py", "src/marlbc/claims/common.py"],
+        data=lambda wc: CLAIM_INPUTS[wc.claim](),
     output: "results/claims/{claim}.json"
+    params:
+        thresholds=lambda wc: json.dumps(CFG["claims"][wc.claim], sort_keys=True),
+        preset=CFG["preset"],
     wildcard_constraints:
         claim="|".join(CLAIMS),
     log: "results/logs/claims/{claim}.log"
@@ -29,7 +34,9 @@ rule claim:
 
 
 rule claims_table:
-    input: expand("results/claims/{claim}.json", claim=CLAIMS)
+    input:
+        code="src/marlbc/claims/report.py",
+        results=expand("results/claims/{claim}.json", claim=CLAIMS),
     output: report("results/claims.md", category="Claims", caption="../report/claims.rst")
     log: "results/logs/claims/table.log"
     conda: "../../environment.yml"

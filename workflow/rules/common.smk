@@ -26,6 +26,23 @@ def arm_params(wildcards):
                        "economy": CFG["economy"], "preset": CFG["preset"]}, sort_keys=True)
 
 
+def eval_params(wildcards):
+    """What an evaluation reads beyond its arm: the window of C5's shock-free drift (SPEC §4)."""
+    return json.dumps({"drift_window": CFG["claims"]["C5"]["drift_window"]})
+
+
+def benchmark_params(which):
+    """What one benchmark is solved from, so that editing a calibration reruns its benchmark."""
+    if which == "closed_form":
+        cal = marlbc.config.arm_calibration(CFG, "rbc_closed_form")
+    elif which == "game":
+        het = CFG["arms"]["heterogeneous"]
+        cal = {"calibration": CFG["calibrations"][het["calibration"]], "heterogeneity": het["heterogeneity"]}
+    else:
+        cal = CFG["calibrations"]["ks98" if which == "ks" else "seed"]
+    return json.dumps(cal, sort_keys=True)
+
+
 def train_runtime(wildcards):
     """Minutes requested on a cluster: scaled with the arm's budget and n (10 + updates/3000 · (1 + n/500))."""
     updates = CFG["arms"][wildcards.arm]["budget"]["updates"]
@@ -45,5 +62,5 @@ def eval_benchmarks(wildcards):
 
 wildcard_constraints:
     arm="|".join(marlbc.config.ARMS),
-    n=r"\d+",
+    n=r"[1-9]\d*",
     seed=r"\d+",

@@ -9,6 +9,7 @@ rule evaluate:
     output: "results/runs/{arm}/n{n}/seed{seed}/eval.nc"
     params:
         spec=arm_params,
+        evaluation=eval_params,
     log: "results/logs/evaluate/{arm}/n{n}/seed{seed}.log"
     benchmark: "results/bench/evaluate/{arm}/n{n}/seed{seed}.tsv"
     threads: 1

@@ -1,4 +1,5 @@
-# One rule per figure; the figure's module is an input, so editing it reruns only that figure.
+# One rule per figure; the figure's module is an input, so editing it reruns only that figure
+# (editing figures/common.py, shared by all, reruns them all).
 
 FIGURE_INPUTS = {
     "closed_form_policy": lambda: run_files("train.nc", "rbc_closed_form") + ["results/benchmarks/closed_form.nc"],
@@ -18,6 +19,7 @@ localrules: figure
 rule figure:
     input:
         module="src/marlbc/figures/{name}.py",
+        common="src/marlbc/figures/common.py",    # style and captions shared by every figure
         data=lambda wc: FIGURE_INPUTS[wc.name](),
     output:
         pdf=report("figures/{name}.pdf", category="Figures", caption="../report/figure.rst"),

@@ -1,8 +1,9 @@
 """Markdown reports: the claims table and the seed's "baseline vs variant" table.
 
-    claims_table(results) -> str
+    claims_table(results, description) -> str
         "claim | metric | threshold | measured | fidelity | pass", one row per metric, then a
-        verdict per claim (a failing claim says FAIL with its measured numbers).
+        verdict per claim (a failing claim says FAIL with its measured numbers), under a line
+        saying what was run (``run_description(cfg, preset)``: seeds, budgets, sweeps).
     baseline_vs_variant(cfg, baseline_files, variant_files, n=20) -> str
         baseline (κ = λ = 1) against heterogeneous at n = 20, from the runs' eval.nc: mean K, C,
         Y, L per head and std of log Y (simulation with shocks, ergodic window), wealth Gini and
@@ -20,7 +21,7 @@ import numpy as np
 
 from .common import load_evals
 
-__all__ = ["baseline_vs_variant", "claims_table"]
+__all__ = ["baseline_vs_variant", "claims_table", "run_description"]
 
 _REL = {"<=": "≤", "<": "<", ">=": "≥", ">": ">"}
 
@@ -45,10 +46,21 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def claims_table(results: Iterable[dict]) -> str:
-    """Markdown table of claim results (dicts as written by ``write_claim``)."""
+def run_description(cfg: dict, preset: str) -> str:
+    """One line on what a preset of ``cfg`` (config.yaml as written, not resolved) trains."""
+    p = cfg["presets"][preset]
+    seeds = p.get("seeds", cfg["seeds"])
+    sweeps = "; ".join(f"{arm} n = {', '.join(map(str, p.get('n', {}).get(arm, spec['n'])))}"
+                       for arm, spec in cfg["arms"].items())
+    return (f"Preset `{preset}`: seeds {', '.join(map(str, seeds))}; training budgets × {p['budget_scale']:g} "
+            f"of config.yaml's; {sweeps}. Thresholds from config.yaml (`claims`).")
+
+
+def claims_table(results: Iterable[dict], description: str | None = None) -> str:
+    """Markdown table of claim results (dicts as written by ``write_claim``), under an optional
+    line saying what was run (:func:`run_description`)."""
     results = list(results)
-    lines = ["# Claims", "",
+    lines = ["# Claims", "", *([f"> {description}", ""] if description else []),
              "| claim | metric | threshold | measured | fidelity | pass |",
              "|---|---|---|---|---|---|"]
     for r in results:
