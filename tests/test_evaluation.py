@@ -333,3 +333,83 @@ def test_shock_free_rollout_stops_at_its_fixed_point_exactly(cfg):
         assert_allclose(fast[x], full[x], rtol=1e-12, atol=1e-14)
     assert_allclose(fast["return"], full["return"], rtol=1e-12)
     assert_allclose(fast["final"]["k"], full["final"]["k"], rtol=1e-13)
+
+
+# --------------------------------------------------------------------------------------------
+# metadata: every number in eval.nc and marlbc.nc says what it is
+# --------------------------------------------------------------------------------------------
+
+# coordinates that label (index, name, seed) rather than measure: a long_name suffices
+LABEL_COORDS = {"arm", "seed", "env", "env_det", "household", "hh_sample", "shock", "z_state"}
+
+
+def undescribed(ds: xr.Dataset) -> list[str]:
+    """Variables without units or with a long_name that is missing or only repeats the name;
+    coordinates without a long_name, and quantity coordinates without units."""
+    bad = []
+
+    def text(v, key):
+        x = v.attrs.get(key)
+        return x.strip() if isinstance(x, str) else ""
+
+    for name, v in ds.data_vars.items():
+        ln = text(v, "long_name")
+        if not text(v, "units") or not ln or ln == name:
+            bad.append(f"{name}: units={v.attrs.get('units')!r} long_name={v.attrs.get('long_name')!r}")
+    for name, c in ds.coords.items():
+        if not text(c, "long_name") or (name not in LABEL_COORDS and not text(c, "units")):
+            bad.append(f"coordinate {name}: {dict(c.attrs)}")
+    return bad
+
+
+@pytest.fixture(scope="module")
+def described_runs(cfg, tmp_path_factory):
+    """Tiny evaluations of the three kinds of eval.nc: RBC n = 1 (closed form: accuracy, welfare
+    and closed-form scalars), RBC n = 4 (a policy file written by the trainer's code: wealth
+    persistence, price effect) and KS; and a train.nc as old runs wrote it (no attributes)."""
+    root = tmp_path_factory.mktemp("described")
+    files = []
+    for arm, n, opts in (("rbc_closed_form", 1, FAST), ("baseline", 4, FAST), ("ks", 10, FAST_KS)):
+        run = root / arm / f"n{n}" / "seed0"
+        run.mkdir(parents=True)
+        policy = steady_state_policy(make_params(cfg, arm, n))
+        if arm == "baseline":
+            sac = pytest.importorskip("marlbc.rl.sac")
+            policy_mod = pytest.importorskip("marlbc.rl.policy")
+            eco = make_economy(cfg, arm, n, 1, seed=0)
+            torch.manual_seed(0)
+            actor = sac.Actor(eco.obs_dim, eco.action_bounds)
+            policy_mod.save_atomic(policy_mod.policy_payload(actor, actor.state_dict(), eco.action_names,
+                                                             {"arm": arm, "n": n, "seed": 0, "update": 0}),
+                                   run / "policy.pt")
+            policy = None
+        evaluate(cfg, run, run / "eval.nc", policy=policy, options=opts)
+        files.append(run / "eval.nc")
+    train = root / "baseline" / "n4" / "seed0" / "train.nc"
+    xr.Dataset({"eval_return": ("update", [-30.0, -20.0])}, coords={"update": [0, 10]},
+               attrs={"arm": "baseline", "n": 4, "seed": 0, "best_update": 10}).to_netcdf(train)
+    return root, files, [train]
+
+
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["rbc_closed_form_n1", "baseline_n4", "ks_n10"])
+def test_every_eval_variable_has_units_and_a_description(described_runs, which):
+    with xr.open_dataset(described_runs[1][which]) as f:
+        assert not undescribed(f), "\n".join(undescribed(f))
+        assert len(f.data_vars) > 30
+
+
+def test_aggregate_carries_units_and_descriptions(cfg, described_runs):
+    root, evals, trains = described_runs
+    aggregate(cfg, evals, trains, root / "marlbc.nc")
+    with xr.open_dataset(root / "marlbc.nc") as f:
+        assert not undescribed(f), "\n".join(undescribed(f))
+        with xr.open_dataset(evals[0]) as e:                    # carried through from eval.nc
+            for name in ("ss_K", "euler_mean", "welfare_loss_pct", "irf_Y", "k_ss"):
+                assert f[name].attrs["units"] == e[name].attrs["units"], name
+                assert f[name].attrs["long_name"] == e[name].attrs["long_name"], name
+        with xr.open_dataset(evals[2]) as e:
+            for name in ("a_good", "b_good", "r2_good", "K_det_good"):
+                assert f[name].attrs["long_name"] == e[name].attrs["long_name"], name
+        # a path both families write, described differently by each: the aggregate says both
+        assert "RBC" in f["K"].attrs["long_name"] and "KS" in f["K"].attrs["long_name"]
+        assert f["train_eval_return"].attrs["units"] == "utils"

@@ -20,6 +20,11 @@ From each ``eval.nc`` (see :mod:`marlbc.evaluation.evaluate`):
 From each ``train.nc``: every variable over ``update`` as ``train_<name>`` -> (arm, n, seed,
 update), and the attributes ``best_update``, ``updates_done``, ``budget_updates`` as scalars.
 
+Every variable carries ``units`` and ``long_name`` through from its ``eval.nc`` / ``train.nc``
+(train logs that lack them get those of ``marlbc.rl.train.LOG_VARS``); where RBC and KS runs
+describe a variable differently (e.g. ``K``, ``mean_L``), the attribute gives each family's text,
+labelled ("RBC arms: ...; KS arms: ...").
+
 The file is written atomically with zlib compression and provenance attributes.
 """
 
@@ -39,7 +44,12 @@ __all__ = ["aggregate", "run_key"]
 
 PATH_VARS = ("K", "C", "Y", "L", "I", "chat", "ell", "K_forecast")
 HOUSEHOLD_VARS = ("k_ss", "ell_ss", "c_ss", "chat_ss", "kappa", "lambda")
-TRAIN_ATTR_SCALARS = ("best_update", "updates_done", "budget_updates")
+# train.nc attributes taken as scalars: name -> (units, long_name)
+TRAIN_ATTR_SCALARS = {
+    "best_update": ("1", "training: gradient update of the evaluation whose policy became policy.pt (select_by)"),
+    "updates_done": ("1", "training: gradient updates done"),
+    "budget_updates": ("1", "training: budget of gradient updates of the run"),
+}
 _PATH_RE = re.compile(r"(?P<arm>[A-Za-z_]+)/n(?P<n>\d+)/seed(?P<seed>\d+)")
 
 
@@ -89,18 +99,50 @@ def _eval_pieces(ds: xr.Dataset) -> dict[str, xr.DataArray]:
 
 
 def _train_pieces(ds: xr.Dataset) -> dict[str, xr.DataArray]:
+    """The training log over ``update`` (attributes as written; units and description from
+    ``marlbc.rl.train.LOG_VARS`` where the file lacks them) and the attribute scalars."""
+    from ..rl.train import LOG_VARS
+
     out = {}
     for name, v in ds.data_vars.items():
         if v.dims == ("update",) and v.dtype.kind in "iuf":
             da = v.astype(np.float64)
             da.attrs = dict(v.attrs)
+            units, description = LOG_VARS.get(name, (None, None))
+            if units is not None:
+                da.attrs.setdefault("units", units)
+            description = da.attrs.get("description", description)
+            if description and not da.attrs.get("long_name"):
+                da.attrs["long_name"] = f"training log: {description}"
             out[f"train_{name}"] = da
-    for key in TRAIN_ATTR_SCALARS:
+    for key, (units, long_name) in TRAIN_ATTR_SCALARS.items():
         if key in ds.attrs:
             try:
-                out[f"train_{key}"] = xr.DataArray(float(ds.attrs[key]), attrs={"long_name": f"training: {key}"})
+                out[f"train_{key}"] = xr.DataArray(float(ds.attrs[key]), attrs={"units": units, "long_name": long_name})
             except (TypeError, ValueError):
                 pass
+    return out
+
+
+def _merge_attrs(entries: list[tuple[str | None, dict]]) -> dict:
+    """The attributes of one variable of the aggregate from those of its runs ((family, attrs)
+    per run): what the runs agree on as is; where runs describe it differently (an RBC and a KS
+    evaluation), each description labelled with the family of the runs that use it."""
+    out: dict = {}
+    for key in dict.fromkeys(k for _, a in entries for k in a):
+        values: dict[str, tuple[object, list]] = {}
+        for family, a in entries:
+            if key in a:
+                v = a[key]
+                families = values.setdefault(v if isinstance(v, str) else repr(v), (v, []))[1]
+                if family not in families:
+                    families.append(family)
+        if len(values) == 1:
+            out[key] = next(iter(values.values()))[0]
+        else:
+            out[key] = "; ".join(
+                f"{', '.join(f'{f.upper()} arms' if f else 'runs without a family' for f in fams)}: {v}"
+                for v, fams in values.values())
     return out
 
 
@@ -122,6 +164,7 @@ def aggregate(cfg: dict, eval_files: Iterable[str | Path], train_files: Iterable
     """Combine the runs' ``eval.nc`` and ``train.nc`` into one dataset over (arm, n, seed, …)
     and write it to ``out`` (atomically, zlib, provenance). Returns the dataset."""
     pieces: dict[tuple[str, int, int], dict[str, xr.DataArray]] = {}
+    families: dict[tuple[str, int, int], str] = {}       # "rbc" or "ks", from eval.nc
     sources = {"eval": {}, "train": {}}
     for kind, files, extract in (("eval", eval_files, _eval_pieces), ("train", train_files, _train_pieces)):
         for f in files:
@@ -129,6 +172,8 @@ def aggregate(cfg: dict, eval_files: Iterable[str | Path], train_files: Iterable
                 ds = ds.load()
             key = run_key(ds, f)
             pieces.setdefault(key, {}).update(extract(ds))
+            if kind == "eval" and ds.attrs.get("family"):
+                families[key] = str(ds.attrs["family"])
             sources[kind][key] = str(f)
     if not pieces:
         raise ValueError("aggregate: no eval or train files given")
@@ -143,20 +188,23 @@ def aggregate(cfg: dict, eval_files: Iterable[str | Path], train_files: Iterable
 
     # per variable: its dims, the union of each dim's coordinates, dtype and attributes
     var_dims: dict[str, tuple] = {}
-    var_attrs: dict[str, dict] = {}
+    var_attrs: dict[str, list] = {}
     var_dtype: dict[str, np.dtype] = {}
     dim_values: dict[str, list] = {}
-    for run in pieces.values():
+    dim_attrs: dict[str, list] = {}
+    for key, run in pieces.items():
         for name, da in run.items():
             if name in var_dims and var_dims[name] != da.dims:
                 raise ValueError(f"aggregate: variable {name!r} has dims {da.dims} in one run and "
                                  f"{var_dims[name]} in another")
             var_dims[name] = da.dims
-            var_attrs.setdefault(name, dict(da.attrs))
+            var_attrs.setdefault(name, []).append((families.get(key), dict(da.attrs)))
             var_dtype[name] = np.result_type(var_dtype.get(name, da.dtype), da.dtype)
             for d in da.dims:
                 vals = da[d].values if d in da.coords else np.arange(da.sizes[d])
                 dim_values.setdefault(d, []).append(vals)
+                if d in da.coords:
+                    dim_attrs.setdefault(d, []).append((families.get(key), dict(da[d].attrs)))
     coords = {d: _union(v) for d, v in dim_values.items()}
     pos = {d: {x: i for i, x in enumerate(c.tolist())} for d, c in coords.items()}
 
@@ -180,7 +228,8 @@ def aggregate(cfg: dict, eval_files: Iterable[str | Path], train_files: Iterable
             else:
                 arrays[name][i0] = da.values
 
-    data = {name: (("arm", "n", "seed") + var_dims[name], arrays[name], var_attrs[name]) for name in arrays}
+    data = {name: (("arm", "n", "seed") + var_dims[name], arrays[name], _merge_attrs(var_attrs[name]))
+            for name in arrays}
     data["has_eval"] = (("arm", "n", "seed"), has_eval, {"long_name": "1 where the run has an evaluation", "units": "1"})
     data["has_train"] = (("arm", "n", "seed"), has_train, {"long_name": "1 where the run has a training log", "units": "1"})
     cattrs = {"t": {"units": "quarter", "long_name": "quarter of the simulation with shocks (KS: of the benchmark's z path)"},
@@ -188,14 +237,14 @@ def aggregate(cfg: dict, eval_files: Iterable[str | Path], train_files: Iterable
               "t_stat": {"units": "quarter", "long_name": "quarters of the KS cross-sectional statistics"},
               "quarter": {"units": "quarter", "long_name": "quarters after the impulse"},
               "household": {"long_name": "household index"},
-              "update": {"long_name": "gradient updates done"},
+              "update": {"units": "1", "long_name": "gradient updates done"},
               "shock": {"long_name": "impulse: one sigma_A, or 0.1 log points of TFP"},
               "z_state": {"long_name": "aggregate state of the Krusell-Smith economy"}}
     all_coords = {"arm": ("arm", np.array(arm_order, dtype=str), {"long_name": "experimental arm (SPEC section 3)"}),
-                  "n": ("n", np.array(ns), {"long_name": "households"}),
+                  "n": ("n", np.array(ns), {"units": "1", "long_name": "households in the economy"}),
                   "seed": ("seed", np.array(seeds), {"long_name": "training seed"})}
     for d, c in coords.items():
-        all_coords[d] = (d, c, cattrs.get(d, {}))
+        all_coords[d] = (d, c, cattrs.get(d) or _merge_attrs(dim_attrs.get(d, [])))
     ds = xr.Dataset(data, coords=all_coords)
     ds.attrs.update({"title": "marlbc: evaluations and training logs of every run",
                      "source": "marlbc evaluate (eval.nc) and marlbc train (train.nc)",

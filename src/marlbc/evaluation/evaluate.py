@@ -15,7 +15,7 @@ RBC family (rbc_closed_form, rbc, baseline, heterogeneous)
      the final quarter ``*_ss(household)`` (mean over the ``det_envs`` economies).
   2. *Simulation with shocks* (``sim_envs`` economies, ``sim_periods`` quarters, log A from its
      stationary law): per-head paths ``K, C, Y, L, I, A, r, w, chat, ell(env, t)``, the
-     cross-sectional wealth Gini and std of log consumption per quarter, and ergodic moments
+     cross-sectional Gini of capital and std of log consumption per quarter, and ergodic moments
      over ``t >= sim_burn``.
   3. *Impulse responses* to a one-σ_A and a 0.1 log TFP shock, 40 quarters, percent deviations
      from the no-shock path that starts at the policy's own deterministic steady state (a flat
@@ -49,7 +49,9 @@ Krusell–Smith (ks)
      ``stat_stride`` quarters (``gini_k, sd_logc_t(env, t_stat)``; ``gini``, ``sd_logc`` =
      means over the window).
 
-Everything is written to one netCDF (atomically, with provenance attributes) and a flat
+Everything is written to one netCDF (atomically, with provenance attributes), every variable
+with ``units`` and a ``long_name`` (paths: :data:`RBC_UNITS`, :data:`KS_UNITS`; the summary
+scalars: :func:`scalar_attrs`, from :data:`SCALARS` and those tables), and a flat
 JSON-able summary is returned: the shock-free steady state per head (``chat, ell, K, L, C, Y``;
 KS: ``mean_K, gini``) averaged over households, plus the other scalars.
 
@@ -89,41 +91,135 @@ from .io import open_checked, write_netcdf
 
 __all__ = ["DEFAULTS", "IRF_VARIABLES", "KAPolicy", "ObsPolicyFromKA", "ObsPolicyFromKS", "constant_policy",
            "evaluate", "evaluate_policy", "gini_rows", "ks_benchmark_path_spec", "price_effect_weight", "rbc_observation",
-           "range_drift", "regress_law_of_motion", "run_metadata", "steady_state_policy", "trend_drift",
+           "range_drift", "regress_law_of_motion", "run_metadata", "scalar_attrs", "steady_state_policy", "trend_drift",
            "wealth_persistence"]
 
 IRF_VARIABLES = rbc_bm.IRF_VARIABLES                     # Y, C, I, L, K, r, w
 SS_KEYS = ("chat", "ell", "K", "L", "C", "Y", "I", "r", "w")   # file names ss_<key>
-SCALAR_DOC = {
-    "chat": "shock-free steady state: mean c/a over households",
-    "ell": "shock-free steady state: mean hours over households",
-    "K": "shock-free steady state: capital per head", "L": "shock-free steady state: hours per head",
-    "C": "shock-free steady state: consumption per head", "Y": "shock-free steady state: output per head",
-    "I": "shock-free steady state: investment per head", "r": "shock-free steady state: base rental rate",
-    "w": "shock-free steady state: base wage",
-    "det_drift": "relative change of the OLS trend of K over the last drift_window quarters of the shock-free "
-                 "rollout, |slope (window - 1)| / mean (max over envs)",
-    "det_fixed_point_at": "quarter at which the shock-free rollout reached a fixed point to 1e-14 (-1: not reached)",
-    "det_range": "max over the last drift_window quarters of |K_t/K_T - 1|, shock-free rollout (max over envs)",
-    "det_env_spread": "(max - min)/mean of final K across shock-free rollouts from different initial draws",
-    "gini_ss": "Gini of per-household steady-state capital", "cv_k_ss": "coefficient of variation of steady-state capital",
-    **{f"wealth_persistence_{q}": f"share of a +10 % deviation of one household's capital from the steady state left "
-                                  f"after {q} quarter(s), median over the sampled households" for q in (1, 10, 40)},
-    "sd_logc_ss": "std of log steady-state consumption across households",
-    "price_effect_weight": "present value of the price effect of a one-quarter blip in one household's capital, "
-                           "the others on the policy, relative to the one-quarter effect of C3's game (1 there)",
-    "gini": "wealth Gini across households, mean over the ergodic window",
-    "sd_logc": "std of log consumption across households, mean over the ergodic window",
-    "std_logY": "std over time of log output per head (ergodic window), mean over envs",
-    "std_logY_hp_pct": "100 x std of the HP-filtered (1600) cycle of log output",
-    "eval_return": "discounted return per household of the simulation with shocks",
-    "chat_at_bound_frac": "share of household-quarters with c/a within 1% of the bound width of a bound",
-    "n_nonfinite": "non-finite entries in the aggregate paths",
-    "welfare_loss_pct": "consumption-equivalent welfare loss against the global solution, percent",
-    "euler_mean": "mean log10 Euler-equation error on the policy's own ergodic set",
-    "euler_max": "max log10 Euler-equation error on the policy's own ergodic set",
-    "den_haan_max": "den Haan maximum dynamic forecast error of the learned law of motion, percent",
+# --- what every number of eval.nc is: name -> (units, long_name) ---------------------------------
+# per-head paths (env, t) and (env_det, t_det) of each family; the file adds which rollout it is
+RBC_UNITS = {"K": ("capital per head", "capital per head at the start of the quarter"),
+             "C": ("goods per head per quarter", "consumption per head"),
+             "Y": ("goods per head per quarter", "output per head"),
+             "L": ("hours per head", "hours per head"),
+             "I": ("goods per head per quarter", "investment per head, mean k' - (1 - delta) mean k"),
+             "A": ("1", "total factor productivity A"),
+             "r": ("per quarter", "base rental rate of capital R (r_i = kappa_i R)"),
+             "w": ("goods per hour", "base wage W (w_i = lambda_i W)"),
+             "chat": ("1", "mean consumption fraction c/a over households"),
+             "ell": ("hours", "mean hours over households"),
+             "reward": ("utils", "mean period utility over households"),
+             "gini_k": ("1", "Gini coefficient of capital k_i across households"),
+             "sd_logc_t": ("1", "standard deviation of log consumption across households")}
+KS_UNITS = {"K": ("capital per head", "capital per head at the start of the quarter"),
+            "C": ("goods per head per quarter", "consumption per head"),
+            "Y": ("goods per head per quarter", "output per head z K^alpha L^(1-alpha)"),
+            "L": ("labour per head", "labour input per head, l_bar times the employment rate"),
+            "I": ("goods per head per quarter", "investment per head, mean k' - (1 - delta) mean k"),
+            "r": ("per quarter", "rental rate of capital"), "w": ("goods per unit of labour", "wage"),
+            "chat": ("1", "mean consumption fraction c/a over households"),
+            "reward": ("utils", "mean period utility over households"),
+            "gini_k": ("1", "Gini coefficient of capital k_i across households"),
+            "sd_logc_t": ("1", "standard deviation of log consumption across households"),
+            "unemployment": ("1", "unemployment rate")}
+PATH_UNITS = {"rbc": RBC_UNITS, "ks": KS_UNITS}
+# summary scalars that are ergodic means of a path (the path's units)
+MEAN_OF = {"mean_K": "K", "mean_C": "C", "mean_Y": "Y", "mean_L": "L", "mean_I": "I", "mean_chat": "chat",
+           "mean_ell": "ell", "mean_reward": "reward", "gini": "gini_k", "sd_logc": "sd_logc_t"}
+_NO_AGG = "the rollout without aggregate shocks (RBC: A = 1; KS: z held at good or bad for ever)"
+_ERGODIC = "over quarters t >= sim_burn and the economies of the simulation with aggregate shocks"
+# the other summary scalars, by their name in the file
+SCALARS = {
+    "det_drift": ("1", f"relative drift of capital per head over the last drift_window quarters of {_NO_AGG}: "
+                       "|OLS trend slope x (window - 1)| / mean over the window, max over economies"),
+    "det_range": ("1", f"max over the last drift_window quarters of |K_t / K_T - 1| (K_T: last quarter) in {_NO_AGG}, "
+                       "max over economies"),
+    "drift_window": ("quarters", "length of the final window of det_drift and det_range (KS: also of K_det_good, "
+                                 "K_det_bad and gini_det_good)"),
+    "det_env_spread": ("1", "(max - min) / mean over the shock-free economies (different initial capital draws) of "
+                            "capital per head in the last quarter"),
+    "det_fixed_point_at": ("quarters", "quarter after which every household's capital in the shock-free rollout was "
+                                       "a fixed point to 1e-14 (|k'/k - 1|); -1: not reached"),
+    "gini_ss": ("1", "Gini coefficient across households of steady-state capital k_i (last quarter of the shock-free "
+                     "rollout, mean over its economies); 0 for n = 1"),
+    "cv_k_ss": ("1", "coefficient of variation (std / mean) across households of steady-state capital k_i; 0 for n = 1"),
+    "sd_logc_ss": ("1", "standard deviation across households of log steady-state consumption c_i; 0 for n = 1"),
+    **{f"wealth_persistence_{q}": ("1", f"share of a +10 % deviation of one household's capital from the shock-free "
+                                        f"steady state left after {q} quarter(s) (the others at theirs), median over "
+                                        f"the sampled households") for q in (1, 10, 40)},
+    "price_effect_weight": ("1", "present value of the change of log(K/L) after a one-quarter blip in one household's "
+                                 "capital (the others on the policy), relative to the one-quarter effect that C3's "
+                                 "game counts (1 there)"),
+    "std_logY": ("1", f"standard deviation over time of log output per head (unfiltered), {_ERGODIC}: mean over "
+                      "economies of each economy's std"),
+    "std_logY_hp_pct": ("percent", f"100 x standard deviation of the HP-filtered (lambda = 1600) cycle of log output "
+                                   f"per head, {_ERGODIC}: mean over economies"),
+    "eval_return": ("utils", "discounted return sum_t beta^t u_t per household over the whole simulation with "
+                             "aggregate shocks (from t = 0), mean over households and economies"),
+    "chat_at_bound_frac": ("1", "share of household-quarters of the simulation with aggregate shocks with c/a within "
+                                "1 % of the bounds' width of either bound"),
+    "n_nonfinite": ("1", "number of non-finite entries in the aggregate paths (K, C, chat, reward; RBC: ell) of the "
+                         "rollout without aggregate shocks and the simulation with them (0 in a sound evaluation)"),
+    "periods_det": ("quarters", f"length of {_NO_AGG}"),
+    "periods_sim": ("quarters", "length of the simulation with aggregate shocks (KS: burn-in plus z_path_T)"),
+    "sim_burn": ("quarters", "quarters at the start of the simulation with aggregate shocks left out of its ergodic "
+                             "means (KS: the law of motion is regressed on t >= sim_burn)"),
+    # RBC with full depreciation: the closed form
+    "cf_chat": ("1", "closed-form optimal consumption fraction c/a = 1 - alpha beta (delta = 1)"),
+    "cf_ell": ("hours", "closed-form optimal hours (delta = 1)"),
+    **{f"cf_{x}_{stat}_rel_err": ("1", f"{word} over the quarters t >= sim_burn and economies of the simulation with "
+                                       f"shocks of |{x}_t / cf_{x} - 1| ({x}_t: mean over households)")
+       for x in ("chat", "ell") for stat, word in (("max", "max"), ("mean", "mean"))},
+    # RBC n = 1: scored by benchmarks.rbc
+    "euler_mean": ("log10", "mean log10 Euler-equation error |1 - c_implied/c| on the policy's own ergodic set "
+                            "(benchmarks.rbc.euler_errors)"),
+    "euler_max": ("log10", "max log10 Euler-equation error |1 - c_implied/c| on the policy's own ergodic set "
+                           "(benchmarks.rbc.euler_errors)"),
+    "labour_mean": ("log10", "mean log10 labour-condition (intratemporal) error on the policy's own ergodic set"),
+    "labour_max": ("log10", "max log10 labour-condition (intratemporal) error on the policy's own ergodic set"),
+    "welfare_loss_pct": ("percent", "consumption-equivalent welfare loss 100 x Delta of the policy against the global "
+                                    "solution, over the benchmark's ergodic start states (benchmarks.rbc.welfare_loss)"),
+    # Krusell-Smith: the learned law of motion log K' = a_z + b_z log K (OLS over t >= sim_burn)
+    **{f"{c}_{z}": ("1", f"{what} of the learned law of motion log K' = a_z + b_z log K in the {z} aggregate state "
+                         f"(OLS of log K_t+1 on log K_t over t >= sim_burn with z_t = {z}), mean over economies")
+       for c, what in (("a", "intercept a_z"), ("b", "slope b_z")) for z in ("good", "bad")},
+    **{f"r2_{z}": ("1", f"R^2 of the learned law of motion in the {z} aggregate state, mean over economies")
+       for z in ("good", "bad")},
+    **{f"den_haan_{stat}": ("percent", f"den Haan dynamic forecast error: {stat} over t >= sim_burn of "
+                                       f"100 |log K_forecast - log K| (K_forecast iterated on the learned law of "
+                                       f"motion alone from K at sim_burn), mean over economies")
+       for stat in ("max", "mean")},
+    **{f"K_det_{z}": ("capital per head", f"capital per head with z held at {z} for ever (idiosyncratic shocks "
+                                          f"remain): mean over the last drift_window quarters and those economies")
+       for z in ("good", "bad")},
+    "gini_det_good": ("1", "Gini coefficient of capital across households with z held at good for ever: mean over the "
+                           "cross-sections (every stat_stride) of the last drift_window quarters and those economies"),
+    "ks_envs": ("1", "number of economies simulated on the benchmark's z path (different idiosyncratic draws)"),
+    "z_path_T": ("quarters", "length of the benchmark's aggregate z path after its burn-in (sim_burn)"),
+    "z_path_seed": ("1", "seed of the benchmark's aggregate z path"),
+    "eval_seconds": ("s", "wall-clock seconds of the evaluation"),
 }
+
+
+def scalar_attrs(name: str, family: str) -> dict:
+    """``units`` and ``long_name`` of the summary scalar ``name`` (its name in eval.nc: ``ss_K``,
+    ``mean_K``, ``a_good``, ...) of a ``family`` ("rbc" or "ks") evaluation."""
+    paths = PATH_UNITS[family]
+    if name in SCALARS:
+        units, long_name = SCALARS[name]
+    elif name.startswith("ss_") and name[3:] in paths:
+        units, ln = paths[name[3:]]
+        long_name = (f"the policy's own shock-free steady state (last quarter of the shock-free rollout, mean "
+                     f"over its economies): {ln}")
+    elif MEAN_OF.get(name) in paths:
+        units, ln = paths[MEAN_OF[name]]
+        long_name = f"{ln}: mean {_ERGODIC}"
+    else:
+        raise KeyError(f"summary scalar {name!r} has no units and description: add it to "
+                       f"marlbc.evaluation.evaluate.SCALARS")
+    return {"units": units, "long_name": long_name}
+
+
 SHOCKS = ("one_sigma", "log_0.1")             # the names of benchmarks.rbc.to_dataset
 
 DEFAULTS = {
@@ -665,29 +761,18 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
     # the dataset
     t_det = np.arange(T_det)
     T_sim = opts["sim_periods"]
-    units = {"K": ("capital per head", "capital per head at the start of the quarter"),
-             "C": ("goods per head per quarter", "consumption per head"),
-             "Y": ("goods per head per quarter", "output per head"),
-             "L": ("hours per head", "hours per head"),
-             "I": ("goods per head per quarter", "investment per head, mean k' - (1 - delta) mean k"),
-             "A": ("1", "total factor productivity A"),
-             "r": ("per quarter", "base rental rate of capital R (r_i = kappa_i R)"),
-             "w": ("goods per hour", "base wage W (w_i = lambda_i W)"),
-             "chat": ("1", "mean consumption fraction c/a over households"),
-             "ell": ("hours", "mean hours over households"),
-             "reward": ("utils", "mean period utility over households"),
-             "gini_k": ("1", "Gini coefficient of capital across households"),
-             "sd_logc_t": ("1", "standard deviation of log consumption across households")}
     sim["sd_logc_t"], det["sd_logc_t"] = sim["sd_logc"], det["sd_logc"]
     data = {}
-    for x, (u, ln) in units.items():
+    for x, (u, ln) in RBC_UNITS.items():
         data[f"{x}_det"] = (("env_det", "t_det"), det[x].T, {"units": u, "long_name": f"{ln}, shock-free rollout"})
         data[x] = (("env", "t"), sim[x].T, {"units": u, "long_name": f"{ln}, simulation with TFP shocks"})
-    hh_units = {"k": "capital", "ell": "hours", "c": "goods per quarter", "chat": "1", "a": "goods",
-                "r": "per quarter", "w": "goods per hour"}
-    for x, u in hh_units.items():
+    hh_units = {"k": ("capital", "capital k_i"), "ell": ("hours", "hours ell_i"),
+                "c": ("goods per quarter", "consumption c_i"), "chat": ("1", "consumption fraction c_i/a_i"),
+                "a": ("goods", "cash on hand a_i = (1 - delta) k_i + r_i k_i + w_i ell_i"),
+                "r": ("per quarter", "rental rate r_i = kappa_i R"), "w": ("goods per hour", "wage w_i = lambda_i W")}
+    for x, (u, ln) in hh_units.items():
         data[f"{x}_ss"] = ("household", ss_hh[x], {"units": u, "long_name":
-                           f"{x} of the household in the last quarter of the shock-free rollout (mean over det envs)"})
+                           f"{ln} of the household in the last quarter of the shock-free rollout (mean over its economies)"})
     data["k_final"] = (("env_det", "household"), fin["k"], {"units": "capital",
                        "long_name": "capital of the household in the last quarter of each shock-free rollout"})
     data["k_hh_det"] = (("t_hh", "household"), det["k_hh"], {"units": "capital",
@@ -704,10 +789,12 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
               "t": ("t", np.arange(T_sim), {"units": "quarter", "long_name": "quarter of the simulation with shocks"}),
               "t_hh": ("t_hh", t_det[::stride][: det["k_hh"].shape[0]],
                        {"units": "quarter", "long_name": "quarters of the per-household path"}),
-              "env_det": ("env_det", np.arange(opts["det_envs"])),
-              "env": ("env", np.arange(opts["sim_envs"])),
+              "env_det": ("env_det", np.arange(opts["det_envs"]),
+                          {"long_name": "economy of the shock-free rollout (its own initial capital draw)"}),
+              "env": ("env", np.arange(opts["sim_envs"]), {"long_name": "economy of the simulation with TFP shocks"}),
               "household": ("household", np.arange(n), {"long_name": "household index"}),
-              "quarter": ("quarter", np.arange(opts["irf_quarters"]), {"units": "quarter"}),
+              "quarter": ("quarter", np.arange(opts["irf_quarters"]),
+                          {"units": "quarter", "long_name": "quarters after the impulse"}),
               "shock": ("shock", list(SHOCKS), {"long_name": "impulse: one sigma_A, or 0.1 log points"})}
     if n > 1:
         data["wealth_persistence"] = (("hh_sample", "quarter_p"), persist, {"units": "1", "long_name":
@@ -715,13 +802,15 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
                                       "steady state left after the quarter (the others at theirs; "
                                       "evaluation.evaluate.wealth_persistence)"})
         coords["hh_sample"] = ("hh_sample", hh_p, {"long_name": "index of the household whose capital was raised"})
-        coords["quarter_p"] = ("quarter_p", np.arange(persist.shape[1]), {"units": "quarter"})
+        coords["quarter_p"] = ("quarter_p", np.arange(persist.shape[1]),
+                               {"units": "quarter", "long_name": "quarters after the raise of the household's capital"})
         data["price_effect_path"] = ("quarter_e", theta_path, {"units": "1", "long_name":
                                      "change of log(K/L) t quarters after a one-quarter blip in one household's "
                                      "capital (the others on the policy), relative to the one-quarter effect of "
                                      "C3's game; its present value is price_effect_weight "
                                      "(evaluation.evaluate.price_effect_weight)"})
-        coords["quarter_e"] = ("quarter_e", np.arange(theta_path.size), {"units": "quarter"})
+        coords["quarter_e"] = ("quarter_e", np.arange(theta_path.size),
+                               {"units": "quarter", "long_name": "quarters after the one-quarter capital blip"})
     ds = xr.Dataset(data, coords=coords)
     return ds, {**summary, "timings": timings}
 
@@ -806,19 +895,6 @@ def _ks_rollout(policy, eco: KSEconomy, z_next: torch.Tensor, stride: int) -> di
     sim["nonfinite"] = int(sum((~np.isfinite(sim[x])).sum() for x in ("K", "C", "chat", "reward")))
     sim["k_end"], sim["employed_end"] = eco.k.numpy().copy(), eco.employed.numpy().copy()
     return sim
-
-
-KS_UNITS = {"K": ("capital per head", "capital per head at the start of the quarter"),
-            "C": ("goods per head per quarter", "consumption per head"),
-            "Y": ("goods per head per quarter", "output per head z K^alpha L^(1-alpha)"),
-            "L": ("labour per head", "labour input per head, l_bar times the employment rate"),
-            "I": ("goods per head per quarter", "investment per head"),
-            "r": ("per quarter", "rental rate of capital"), "w": ("goods per unit of labour", "wage"),
-            "chat": ("1", "mean consumption fraction c/a over households"),
-            "reward": ("utils", "mean period utility over households"),
-            "gini_k": ("1", "Gini coefficient of capital across households"),
-            "sd_logc_t": ("1", "standard deviation of log consumption across households"),
-            "unemployment": ("1", "unemployment rate")}
 
 
 def _evaluate_ks(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.Dataset, dict]:
@@ -911,10 +987,12 @@ def _evaluate_ks(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.Da
                                             "quarters of the cross-sectional statistics (every stat_stride)"}),
               "t_det": ("t_det", np.arange(T_det), {"units": "quarter", "long_name":
                                                     "quarter of the rollout without aggregate shocks"}),
-              "t_stat_det": ("t_stat_det", det["t_stat"], {"units": "quarter"}),
-              "env": ("env", np.arange(E)), "env_det": ("env_det", np.arange(Ed)),
-              "household": ("household", np.arange(n)),
-              "z_state": ("z_state", list(ks_bm.Z_NAMES))}
+              "t_stat_det": ("t_stat_det", det["t_stat"], {"units": "quarter", "long_name":
+                             "quarters of the cross-sectional statistics without aggregate shocks (every stat_stride)"}),
+              "env": ("env", np.arange(E), {"long_name": "economy on the benchmark's z path (own idiosyncratic draws)"}),
+              "env_det": ("env_det", np.arange(Ed), {"long_name": "economy without aggregate shocks (z_det: its z)"}),
+              "household": ("household", np.arange(n), {"long_name": "household index"}),
+              "z_state": ("z_state", list(ks_bm.Z_NAMES), {"long_name": "aggregate state of the law of motion"})}
     ds = xr.Dataset(data, coords=coords)
     ds.attrs["z_path_source"] = zspec["source"]
     return ds, {**summary, "timings": {"det_s": det_s, "sim_s": sim_s}}
@@ -961,7 +1039,7 @@ def evaluate_policy(cfg: dict, policy: Callable, arm: str, n: int, seed: int, ou
             name = f"ss_{k}" if k in SS_KEYS else k
             if name in ds.variables:
                 raise RuntimeError(f"summary scalar {name!r} collides with a variable of the dataset")
-            ds[name] = ((), float(v), {"long_name": SCALAR_DOC.get(k, k)})
+            ds[name] = ((), float(v), scalar_attrs(name, family))
     ds.attrs.update({"title": f"marlbc evaluation of {arm} n={n} seed={seed}", "arm": arm, "n": int(n),
                      "family": family, "eval_seed": int(opts["eval_seed"]),
                      "options": {k: v for k, v in opts.items() if v is not None},
