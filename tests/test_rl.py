@@ -6,6 +6,7 @@ import copy
 import math
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -635,3 +636,25 @@ def test_ks_trains_with_expected_targets(base_cfg, tmp_path):
     log = xr.open_dataset(tmp_path / "train.nc")
     assert torch.isfinite(torch.as_tensor(log["qf_loss"].values[1:])).all()
     assert log["eval_return"].values[-1] > log["eval_return"].values[0]
+
+
+def test_evaluating_under_other_settings_of_the_arm_warns(base_cfg, tmp_path):
+    """policy.pt records the run's identity; run_identity gives the same hash under the same config
+    (no false alarm in the pipeline), another under a changed calibration, and evaluate says so."""
+    from marlbc.evaluation.evaluate import evaluate
+    from marlbc.rl.train import run_identity
+
+    cfg = make_cfg(base_cfg, "rbc_closed_form", 100)
+    train(cfg, "rbc_closed_form", 1, 0, tmp_path, progress=False)
+    trained = load_policy(tmp_path).config_hash
+    assert run_identity(cfg, "rbc_closed_form", 1, 0, "full")["config_hash"] == trained
+    other = copy.deepcopy(cfg)
+    other["calibrations"]["paper"]["b"] = 4.0
+    assert run_identity(other, "rbc_closed_form", 1, 0, "full")["config_hash"] != trained
+    fast = {"det_envs": 2, "det_periods": 300, "sim_envs": 2, "sim_periods": 400, "sim_burn": 100,
+            "euler_periods": 300, "euler_burn": 100, "welfare_paths": 10, "welfare_T": 100}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                     # the same config: no warning at all
+        evaluate(cfg, tmp_path, tmp_path / "same.nc", options=fast)
+    with pytest.warns(UserWarning, match=f"trained under other settings of arm 'rbc_closed_form' \\(run hash {trained}"):
+        evaluate(other, tmp_path, tmp_path / "other.nc", options=fast)

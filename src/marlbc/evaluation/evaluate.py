@@ -73,6 +73,7 @@ import inspect
 import math
 import re
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -433,6 +434,21 @@ def range_drift(path, window: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 _PATH_RE = re.compile(r"(?P<arm>[A-Za-z_]+)/n(?P<n>\d+)/seed(?P<seed>\d+)/?$")
+
+
+def _warn_if_trained_under_another_config(cfg: dict, policy, meta: dict, run_dir: Path) -> None:
+    """The evaluation builds the economy from ``cfg``; say so when the policy was trained under
+    other settings of its arm (the pipeline reruns training then; a hand-run evaluation may not)."""
+    from ..rl.train import run_identity
+
+    trained = (getattr(policy, "meta", None) or {}).get("config_hash")
+    if trained is None or meta.get("preset") not in cfg["presets"]:
+        return
+    now = run_identity(cfg, meta["arm"], meta["n"], meta["seed"], meta["preset"])["config_hash"]
+    if now != trained:
+        warnings.warn(f"the policy of '{run_dir}' was trained under other settings of arm "
+                      f"{meta['arm']!r} (run hash {trained}; this config gives {now}): the evaluation "
+                      "uses this config's calibration and economy", stacklevel=3)
 
 
 def run_metadata(run_dir: str | Path, policy=None) -> dict:
@@ -1060,6 +1076,7 @@ def evaluate(cfg: dict, run_dir: str | Path, out: str | Path, *, policy: Callabl
     if policy is None:
         policy = _load_policy(run_dir)
     meta = run_metadata(run_dir, policy)
+    _warn_if_trained_under_another_config(cfg, policy, meta, run_dir)
     extra = {"run_dir": str(run_dir)}
     if "update" in meta:
         extra["policy_update"] = int(meta["update"])

@@ -193,6 +193,16 @@ def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget:
             "config_hash": _config.config_hash(relevant)}
 
 
+def run_identity(cfg: dict, arm: str, n: int, seed: int, preset: str | None = None) -> dict:
+    """The identity that a run of ``arm`` (n, seed) trained under ``cfg`` and ``preset`` records in
+    its ``policy.pt``: compare a policy's ``config_hash`` with it to tell whether the arm's
+    settings changed since the policy was trained."""
+    rcfg = _config.resolve(cfg, preset)
+    spec = _config.arm_spec(rcfg, arm)
+    sc = SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")
+    return _run_identity(rcfg, arm, n, seed, sc, int(spec["budget"]["updates"]))
+
+
 def select_policy(evals: list[dict], sc: SACConfig) -> dict:
     """The evaluation whose policy becomes ``policy.pt`` (``select_by``).
 
