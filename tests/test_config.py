@@ -40,6 +40,7 @@ BAD = [
     ("seeds", "0,1", ["'seeds' = '0,1'", "expected array"]),
     ("seeds", [], ["'seeds' = []", "non-empty"]),
     ("seeds", [0, -1], ["'seeds.1' = -1", ">= 0"]),
+    ("seeds", ["0", "1"], ["'seeds.0' = '0'", "expected integer", "--configfile"]),   # snakemake --config seeds=[0,1]
     ("calibrations.seed.alpha", 1.3, ["'calibrations.seed.alpha' = 1.3", "> 0 and < 1"]),
     ("calibrations.paper.alpha", 0, ["'calibrations.paper.alpha' = 0", "> 0 and < 1"]),
     ("calibrations.seed.beta", 1.0, ["'calibrations.seed.beta' = 1.0", "> 0 and < 1"]),

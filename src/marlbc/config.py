@@ -70,6 +70,14 @@ def _allowed_range(s: dict) -> str:
     return " and ".join(parts)
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _message(err: jsonschema.ValidationError) -> str:
     key, s, v = _key(err.absolute_path), err.schema, err.instance
     match err.validator:
@@ -81,7 +89,11 @@ def _message(err: jsonschema.ValidationError) -> str:
         case "enum":
             return f"config key '{key}' = {v!r} is not allowed; allowed values: {', '.join(map(str, s['enum']))}"
         case "type":
-            return f"config key '{key}' = {v!r} has the wrong type; expected {s['type']}"
+            hint = ""
+            if isinstance(v, str) and s["type"] in ("integer", "number") and _is_number(v):
+                hint = (" (Snakemake's --config reads the items of a list as text: set lists in a config "
+                        "file, e.g. --configfile my.yaml)")
+            return f"config key '{key}' = {v!r} has the wrong type; expected {s['type']}{hint}"
         case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
             return f"config key '{key}' = {v!r} is out of range; allowed: {_allowed_range(s)}"
         case "required":
