@@ -316,6 +316,12 @@ def test_aggregate_builds_one_dataset(cfg, tmp_path):
     with xr.open_dataset(tmp_path / "marlbc.nc") as f:
         assert f.attrs["config_hash"] == config.config_hash(cfg)
         assert f["K"].attrs["units"] and f["K"].encoding.get("zlib") is True
+    junk = tmp_path / "junk" / "n9" / "seed0" / "eval.nc"
+    junk.parent.mkdir(parents=True)
+    junk.write_bytes(b"not netCDF")
+    with pytest.raises(OSError, match=f"cannot read netCDF file '{junk}'"):
+        aggregate(cfg, [*files, junk], [train], tmp_path / "marlbc2.nc")
+    assert not (tmp_path / "marlbc2.nc").exists()
 
 
 def test_shock_free_rollout_stops_at_its_fixed_point_exactly(cfg):

@@ -38,7 +38,7 @@ import numpy as np
 import xarray as xr
 
 from .. import config as _config
-from .io import write_netcdf
+from .io import open_checked, write_netcdf
 
 __all__ = ["aggregate", "run_key"]
 
@@ -168,8 +168,7 @@ def aggregate(cfg: dict, eval_files: Iterable[str | Path], train_files: Iterable
     sources = {"eval": {}, "train": {}}
     for kind, files, extract in (("eval", eval_files, _eval_pieces), ("train", train_files, _train_pieces)):
         for f in files:
-            with xr.open_dataset(f) as ds:
-                ds = ds.load()
+            ds = open_checked(f)                         # names the file it cannot read
             key = run_key(ds, f)
             pieces.setdefault(key, {}).update(extract(ds))
             if kind == "eval" and ds.attrs.get("family"):
