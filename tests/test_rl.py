@@ -397,7 +397,7 @@ def test_policy_file_loads_and_acts(base_cfg, tmp_path):
     train(cfg, "baseline", 3, 7, tmp_path, progress=False)
     pol = load_policy(tmp_path)
     assert pol.arm == "baseline" and pol.n == 3 and pol.seed == 7 and pol.obs_dim == 5
-    assert pol.action_names == ("chat", "ell") and len(pol.config_hash) == 12
+    assert pol.action_names == ("chat", "ell") and len(pol.run_hash) == 12
     obs = torch.randn(4, 3, 5, dtype=torch.float64)
     a = pol(obs)
     assert a.shape == (4, 3, 2) and a.dtype == torch.float64
@@ -646,15 +646,18 @@ def test_evaluating_under_other_settings_of_the_arm_warns(base_cfg, tmp_path):
 
     cfg = make_cfg(base_cfg, "rbc_closed_form", 100)
     train(cfg, "rbc_closed_form", 1, 0, tmp_path, progress=False)
-    trained = load_policy(tmp_path).config_hash
-    assert run_identity(cfg, "rbc_closed_form", 1, 0, "full")["config_hash"] == trained
+    trained = load_policy(tmp_path).run_hash
+    assert run_identity(cfg, "rbc_closed_form", 1, 0, "full")["run_hash"] == trained
     other = copy.deepcopy(cfg)
     other["calibrations"]["paper"]["b"] = 4.0
-    assert run_identity(other, "rbc_closed_form", 1, 0, "full")["config_hash"] != trained
+    assert run_identity(other, "rbc_closed_form", 1, 0, "full")["run_hash"] != trained
     fast = {"det_envs": 2, "det_periods": 300, "sim_envs": 2, "sim_periods": 400, "sim_burn": 100,
             "euler_periods": 300, "euler_burn": 100, "welfare_paths": 10, "welfare_T": 100}
     with warnings.catch_warnings():
         warnings.simplefilter("error")                     # the same config: no warning at all
-        evaluate(cfg, tmp_path, tmp_path / "same.nc", options=fast)
+        evaluate(config.resolve(cfg, "full"), tmp_path, tmp_path / "same.nc", options=fast)
+    with xr.open_dataset(tmp_path / "train.nc") as t, xr.open_dataset(tmp_path / "same.nc") as e:
+        assert t.attrs["config_hash"] == e.attrs["config_hash"]         # one meaning: the whole config
+        assert t.attrs["run_hash"] == trained
     with pytest.warns(UserWarning, match=f"trained under other settings of arm 'rbc_closed_form' \\(run hash {trained}"):
         evaluate(other, tmp_path, tmp_path / "other.nc", options=fast)

@@ -441,10 +441,10 @@ def _warn_if_trained_under_another_config(cfg: dict, policy, meta: dict, run_dir
     other settings of its arm (the pipeline reruns training then; a hand-run evaluation may not)."""
     from ..rl.train import run_identity
 
-    trained = (getattr(policy, "meta", None) or {}).get("config_hash")
+    trained = (getattr(policy, "meta", None) or {}).get("run_hash")
     if trained is None or meta.get("preset") not in cfg["presets"]:
         return
-    now = run_identity(cfg, meta["arm"], meta["n"], meta["seed"], meta["preset"])["config_hash"]
+    now = run_identity(cfg, meta["arm"], meta["n"], meta["seed"], meta["preset"])["run_hash"]
     if now != trained:
         warnings.warn(f"the policy of '{run_dir}' was trained under other settings of arm "
                       f"{meta['arm']!r} (run hash {trained}; this config gives {now}): the evaluation "

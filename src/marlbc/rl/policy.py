@@ -58,7 +58,7 @@ class Policy:
         """(d, 2) float64 [[lo, hi], …] per action."""
         return torch.stack([self.actor.lo, self.actor.hi], -1)
 
-    def __getattr__(self, name):          # arm, n, seed, config_hash, update, … from the metadata
+    def __getattr__(self, name):          # arm, n, seed, run_hash, update, … from the metadata
         meta = self.__dict__.get("meta", {})
         if name in meta:
             return meta[name]

@@ -186,16 +186,18 @@ def _set_economy_state(eco, st: dict) -> None:
 
 
 def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget: int) -> dict:
-    """What a checkpoint must match to be resumed (and what policy.pt records)."""
+    """What a checkpoint must match to be resumed (and what policy.pt records): ``run_hash``
+    covers only what this run depends on (its arm, calibration, economy settings, SAC, n, seed,
+    budget); the ``config_hash`` of every output is that of the whole resolved config."""
     relevant = {"arm": _config.arm_spec(cfg, arm), "calibration": _config.arm_calibration(cfg, arm),
                 "economy": cfg["economy"], "sac": sc.as_dict(), "n": n, "seed": seed, "budget": budget}
     return {"arm": arm, "n": n, "seed": seed, "preset": cfg["preset"], "budget_updates": budget,
-            "config_hash": _config.config_hash(relevant)}
+            "run_hash": _config.config_hash(relevant)}
 
 
 def run_identity(cfg: dict, arm: str, n: int, seed: int, preset: str | None = None) -> dict:
     """The identity that a run of ``arm`` (n, seed) trained under ``cfg`` and ``preset`` records in
-    its ``policy.pt``: compare a policy's ``config_hash`` with it to tell whether the arm's
+    its ``policy.pt``: compare a policy's ``run_hash`` with it to tell whether the arm's
     settings changed since the policy was trained."""
     rcfg = _config.resolve(cfg, preset)
     spec = _config.arm_spec(rcfg, arm)
@@ -230,7 +232,7 @@ def select_policy(evals: list[dict], sc: SACConfig) -> dict:
     return min(candidates, key=score) if candidates else evals[best]
 
 
-def _write_log(path: Path, log: dict[str, list], attrs: dict) -> None:
+def _write_log(path: Path, log: dict[str, list], attrs: dict, cfg: dict) -> None:
     upd = np.asarray(log["update"], dtype=np.int64)
     data = {}
     for name, (units, desc) in LOG_VARS.items():
@@ -238,9 +240,8 @@ def _write_log(path: Path, log: dict[str, list], attrs: dict) -> None:
                                   attrs={"units": units, "description": desc})
     ds = xr.Dataset(data, coords={"update": xr.DataArray(upd, dims="update",
                                                           attrs={"description": "gradient updates done"})})
-    # atomic, with the provenance of every output (package version, git commit); the run's own
-    # identity hash stays its config_hash
-    write_netcdf(ds, path, **{k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in attrs.items()})
+    # atomic, with the provenance of every output (package version, git commit, config_hash)
+    write_netcdf(ds, path, cfg, **{k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in attrs.items()})
 
 
 class _Progress:
@@ -390,7 +391,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
         save_atomic(policy_payload(agent.policy, agent.policy.state_dict(), eco.action_names,
                                    policy_meta(st["update"], last_eval)), out_dir / LAST_POLICY_FILE)
         _write_log(out_dir / LOG_FILE, log, {**attrs, "best_update": best["update"],
-                                             "updates_done": st["update"]})
+                                             "updates_done": st["update"]}, rcfg)
 
     def save_checkpoint(obs) -> None:
         save_atomic({"format": CHECKPOINT_FORMAT, "identity": ident, "state": dict(st),
@@ -487,4 +488,4 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
             "updates": st["update"], "env_steps": st["env_steps"], "transitions": st["env_steps"] * M,
             "wall_s": st["wall_s"], "resumed_from": resumed_from, "best_update": best["update"],
             "best": best["eval"], "last": {k: log[k][-1] for k in EVAL_KEYS},
-            "config_hash": ident["config_hash"]}
+            "run_hash": ident["run_hash"], "config_hash": _config.config_hash(rcfg)}
