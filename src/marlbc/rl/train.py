@@ -195,14 +195,20 @@ def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget:
             "run_hash": _config.config_hash(relevant)}
 
 
+def _run_settings(cfg: dict, arm: str, preset: str | None) -> tuple[dict, dict, SACConfig, int]:
+    """The resolved config, the arm's spec, its SAC settings and its budget of updates."""
+    rcfg = _config.resolve(cfg, preset)
+    spec = _config.arm_spec(rcfg, arm)
+    sc = SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")
+    return rcfg, spec, sc, int(spec["budget"]["updates"])
+
+
 def run_identity(cfg: dict, arm: str, n: int, seed: int, preset: str | None = None) -> dict:
     """The identity that a run of ``arm`` (n, seed) trained under ``cfg`` and ``preset`` records in
     its ``policy.pt``: compare a policy's ``run_hash`` with it to tell whether the arm's
     settings changed since the policy was trained."""
-    rcfg = _config.resolve(cfg, preset)
-    spec = _config.arm_spec(rcfg, arm)
-    sc = SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")
-    return _run_identity(rcfg, arm, n, seed, sc, int(spec["budget"]["updates"]))
+    rcfg, _, sc, budget = _run_settings(cfg, arm, preset)
+    return _run_identity(rcfg, arm, n, seed, sc, budget)
 
 
 def select_policy(evals: list[dict], sc: SACConfig) -> dict:
@@ -297,13 +303,10 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     if stale not in ("error", "restart"):
         raise ValueError(f"stale = {stale!r}; allowed: 'error', 'restart'")
     torch.set_num_threads(1)
-    rcfg = _config.resolve(cfg, preset)
-    spec = _config.arm_spec(rcfg, arm)
+    rcfg, spec, sc, budget = _run_settings(cfg, arm, preset)
     n = int(spec["n"][0] if n is None else n)
     if n < 1:
         raise _config.ConfigError(f"n = {n} households is not allowed; need n >= 1")
-    sc = SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")
-    budget = int(spec["budget"]["updates"])
     gamma = float(_config.arm_calibration(rcfg, arm)["beta"])     # RL discount = household's beta
     E = _config.arm_envs(rcfg, arm)
     ident = _run_identity(rcfg, arm, n, seed, sc, budget)
