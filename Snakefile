@@ -1,7 +1,7 @@
 # MARL-BC replication: benchmarks -> training -> evaluation -> xarray -> figures -> claims.
 #
 #   snakemake --cores 4                          # the full replication (preset: full)
-#   snakemake --cores 4 --config preset=ci       # claim verification on reduced budgets
+#   snakemake --cores 4 --config preset=ci       # claim verification on reduced budgets (results/ci/)
 #   snakemake --cores 4 figures/irf.pdf          # one figure, from what is already there
 #   snakemake --cores 4 claims                   # the claim checks (non-zero exit if one fails)
 #   snakemake --report report.html               # figures, claims and tables in one page
@@ -22,6 +22,10 @@ except marlbc.config.ConfigError as err:
     sys.exit(f"marlbc: config error: {err}")
 validate(config, "workflow/schemas/config.schema.yaml")
 CFG = marlbc.config.resolve(config)
+# `full` writes results/ and figures/ (committed); ci and smoke write results/<preset>/ and
+# figures/<preset>/, so they never replace the full run. Benchmarks are shared: results/benchmarks/.
+# Paths are f-strings: {RESULTS} is filled in here, {{arm}} stays a Snakemake wildcard.
+RESULTS, FIGDIR = marlbc.config.output_dirs(CFG["preset"])
 
 
 include: "workflow/rules/common.smk"
@@ -37,6 +41,6 @@ rule all:
     input:
         rules.aggregate.output,
         FIGURES,
-        "results/claims.md",
-        "results/baseline_vs_variant.md",
+        f"{RESULTS}/claims.md",
+        f"{RESULTS}/baseline_vs_variant.md",
     default_target: True

@@ -375,6 +375,26 @@ def test_C6_scales_to_the_paper_workload(cfg, tmp_path):
     assert metric(r, "KS n = 500")["measured"] == pytest.approx(120.0 * per)
 
 
+def test_C6_times_a_resumed_job_by_all_its_attempts(cfg, tmp_path):
+    """A job killed and resumed: Snakemake's benchmark file holds the last attempt's 300 s,
+    train.nc's wall_s the 1,000 s of all attempts; C6 must take the 1,000 s."""
+    def files(wall):
+        d = tmp_path / f"wall{wall}"
+        t = train_file(run_path(d, "ks", 500, 0, "train.nc"), "ks", 500, 0, [60.0, 90.0, 101.0])
+        with xr.open_dataset(t) as ds:
+            ds = ds.load()
+        ds.assign(wall_s=("update", np.linspace(0.0, wall, ds.sizes["update"]))).to_netcdf(t)
+        return [tsv(d / "bench" / "train" / "ks" / "n500" / "seed0.tsv", 300.0), t]
+
+    full = {**config.resolve(cfg, "full"), "preset": "full"}
+    resumed = claims.check_C6(full, files(1000.0))
+    job = resumed["details"]["jobs"][0]
+    assert job["seconds"] == 1000.0 and job["benchmark_file_seconds"] == 300.0 and "resumes" in job["timed_by"]
+    straight = claims.check_C6(full, files(290.0))           # one attempt: the benchmark file's own time
+    assert straight["details"]["jobs"][0]["seconds"] == 300.0
+    assert metric(resumed, "KS n = 500")["measured"] == pytest.approx(metric(straight, "KS n = 500")["measured"] * 1000 / 300)
+
+
 def test_equal_workload_scale_takes_the_costlier_reading():
     assert equal_workload_scale(50_000, 12_500) == 8.0       # the 1e5 steps cost more than the 1e5 updates
     assert equal_workload_scale(400_000, 200_000) == 0.5     # both past the paper's: the job did more than it

@@ -238,3 +238,23 @@ def test_loguniform_starts_spread_households_evenly_over_doublings_of_k():
     r = initial_capital(2.0, (4, 1000), {"dist": "loguniform", "low": 0.05, "high": 4.0, "recentre": True},
                         torch.Generator().manual_seed(0)) / 2.0
     assert_allclose(r.mean(-1).numpy(), 1.0, rtol=1e-12)
+
+
+def test_only_the_full_preset_writes_the_committed_results_and_figures():
+    assert config.output_dirs("full") == ("results", "figures")
+    assert config.output_dirs("ci") == ("results/ci", "figures/ci")
+    assert config.output_dirs("smoke") == ("results/smoke", "figures/smoke")
+    with pytest.raises(ConfigError, match="'preset' = 'ful'"):
+        config.output_dirs("ful")
+
+
+def test_a_run_outside_the_presets_sweep_is_refused_by_name(cfg):
+    ci = config.resolve(cfg, "ci")
+    config.check_run(ci, "ks", 50, 1)                         # in the ci sweep
+    with pytest.raises(ConfigError, match=r"n = 500 is not in the ci preset's sweep of arm 'ks' \(n: \[10, 50, 100\]\)"):
+        config.check_run(ci, "ks", 500, 0)
+    with pytest.raises(ConfigError, match=r"seed 2 is not among the ci preset's seeds \(\[0, 1\]\)"):
+        config.check_run(ci, "ks", 50, 2)
+    with pytest.raises(ConfigError, match="unknown arm 'kss'; allowed: rbc_closed_form"):
+        config.check_run(ci, "kss", 50, 0)
+    config.check_run(config.resolve(cfg, "full"), "ks", 500, 2)

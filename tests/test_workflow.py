@@ -19,6 +19,7 @@ import xarray as xr
 
 from marlbc.evaluation.io import open_checked
 
+from .workflow_utils import ROOT as REPO
 from .workflow_utils import copy_repo, open_without_timings
 
 pytestmark = pytest.mark.pipeline
@@ -64,11 +65,12 @@ def test_dry_run_and_lint_are_clean(tmp_path):
 
 
 def test_every_output_has_its_variables_and_dims(smoke_run):
-    r = smoke_run / "results"
-    open_checked(r / "benchmarks/rbc.nc", ["chat", "ell", "value", "irf_Y", "constant_welfare_loss_pct"], ["K", "A", "quarter"])
-    open_checked(r / "benchmarks/ks.nc", ["lom_intercept", "lom_slope", "wealth_hist"])
-    open_checked(r / "benchmarks/closed_form.nc", ["chat", "ell", "ell_eq13"])
-    open_checked(r / "benchmarks/game_n20.nc", ["k", "ell", "c", "kappa", "lambda"], ["household"])
+    b = smoke_run / "results/benchmarks"        # shared by every preset
+    r = smoke_run / "results/smoke"             # the smoke preset's own tree
+    open_checked(b / "rbc.nc", ["chat", "ell", "value", "irf_Y", "constant_welfare_loss_pct"], ["K", "A", "quarter"])
+    open_checked(b / "ks.nc", ["lom_intercept", "lom_slope", "wealth_hist"])
+    open_checked(b / "closed_form.nc", ["chat", "ell", "ell_eq13"])
+    open_checked(b / "game_n20.nc", ["k", "ell", "c", "kappa", "lambda"], ["household"])
     runs = sorted((r / "runs").glob("*/n*/seed*"))
     assert {p.parts[-3] for p in runs} == {"rbc_closed_form", "rbc", "baseline", "heterogeneous", "ks"}
     for run in runs:
@@ -77,7 +79,7 @@ def test_every_output_has_its_variables_and_dims(smoke_run):
         for ds in (tr, ev):
             for attr in ("marlbc_version", "git_commit", "config_hash", "seed", "arm", "n"):
                 assert attr in ds.attrs, (run, attr)
-    for bench in (r / "benchmarks").glob("*.nc"):
+    for bench in b.glob("*.nc"):
         attrs = xr.open_dataset(bench).attrs
         assert {"marlbc_version", "git_commit", "config_hash", "seed"} <= set(attrs), bench
     ds = open_checked(r / "marlbc.nc", dims=["arm", "n", "seed"])
@@ -89,9 +91,24 @@ def test_every_output_has_its_variables_and_dims(smoke_run):
     table = (r / "claims.md").read_text()
     assert "| claim | metric | threshold | measured | fidelity | pass |" in table
     assert "Δ = variant − baseline" in (r / "baseline_vs_variant.md").read_text()
-    for fig in (smoke_run / "figures").glob("*.pdf"):
+    for fig in (smoke_run / "figures/smoke").glob("*.pdf"):
         assert fig.stat().st_size > 1000 and fig.with_suffix(".png").stat().st_size > 1000
-    assert len(list((smoke_run / "figures").glob("*.png"))) == 7
+    assert len(list((smoke_run / "figures/smoke").glob("*.png"))) == 7
+
+
+def test_smoke_leaves_the_full_runs_results_alone(smoke_run):
+    """Only `full` writes results/ and figures/ (committed); smoke wrote nothing there but the
+    shared benchmarks, so the committed claims table and figures are what the full run wrote."""
+    assert (smoke_run / "results/claims.md").read_text() == (REPO / "results/claims.md").read_text()
+    assert not (smoke_run / "results/runs").exists() and not (smoke_run / "results/claims").exists()
+    for png in (REPO / "figures").glob("*.png"):
+        assert (smoke_run / "figures" / png.name).read_bytes() == png.read_bytes(), png.name
+
+
+def test_a_target_outside_the_presets_sweep_is_refused_by_name(smoke_run):
+    proc = snakemake(smoke_run, "-n", "results/smoke/runs/ks/n5/seed0/eval.nc", check=False)
+    assert proc.returncode != 0
+    assert "n = 5 is not in the smoke preset's sweep of arm 'ks'" in proc.stdout + proc.stderr
 
 
 def test_claims_target_reports_but_does_not_gate_under_smoke(smoke_run):
@@ -105,7 +122,7 @@ def test_editing_a_figure_reruns_only_that_figure(smoke_run):
     module = smoke_run / "src/marlbc/figures/irf.py"
     module.write_text(module.read_text() + "\n# edited\n")
     assert planned_jobs(smoke_run) == {"figure": 1, "all": 1}
-    snakemake(smoke_run, "figures/irf.pdf")
+    snakemake(smoke_run, "figures/smoke/irf.pdf")
 
 
 def test_changing_one_arm_budget_reruns_only_that_arm(smoke_run):
@@ -167,8 +184,8 @@ def test_smoke_is_reproducible(smoke_run, tmp_path):
     assert a_files == sorted(p.relative_to(repo_b) for p in (repo_b / "results").rglob("*.nc"))
     for rel in a_files:
         xr.testing.assert_identical(open_without_timings(smoke_run / rel), open_without_timings(repo_b / rel))
-    for claim in (smoke_run / "results/claims").glob("C[1-5].json"):
-        assert claim.read_text() == (repo_b / "results/claims" / claim.name).read_text(), claim.name
+    for claim in (smoke_run / "results/smoke/claims").glob("C[1-5].json"):
+        assert claim.read_text() == (repo_b / "results/smoke/claims" / claim.name).read_text(), claim.name
 
 
 def test_killed_training_job_resumes_from_its_checkpoint(tmp_path):
@@ -189,13 +206,13 @@ def test_killed_training_job_resumes_from_its_checkpoint(tmp_path):
         cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
         return repo
 
-    target = "results/runs/rbc_closed_form/n1/seed0/train.nc"
+    target = "results/smoke/runs/rbc_closed_form/n1/seed0/train.nc"
     killed = prepare(copy_repo(tmp_path / "killed"))
     straight = prepare(copy_repo(tmp_path / "straight"))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(killed / "src")}
     proc = subprocess.Popen([*SNAKEMAKE, target, "--cores", "1", "--config", "preset=smoke"], cwd=killed,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    ckpt = killed / "results/runs/rbc_closed_form/n1/seed0/checkpoint.pt"
+    ckpt = killed / "results/smoke/runs/rbc_closed_form/n1/seed0/checkpoint.pt"
     deadline = time.time() + 300
     while not ckpt.exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.2)
@@ -212,7 +229,7 @@ def test_killed_training_job_resumes_from_its_checkpoint(tmp_path):
             xr.load_dataset(f)
     snakemake(killed, "--unlock")
     snakemake(killed, target, "--rerun-incomplete")
-    log = (killed / "results/logs/train/rbc_closed_form/n1/seed0.log").read_text()
+    log = (killed / "results/smoke/logs/train/rbc_closed_form/n1/seed0.log").read_text()
     assert "resumed from" in log, log[-2000:]
 
     snakemake(straight, target)

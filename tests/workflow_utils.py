@@ -32,13 +32,13 @@ IGNORED_VARS = {
 
 
 def copy_repo(dst: Path) -> Path:
-    """The checkout's files (tracked, and untracked but not ignored) copied to ``dst``, without
-    generated results or figures: what a fresh clone holds before its first run."""
+    """The checkout's files (tracked, and untracked but not ignored) copied to ``dst``: what a
+    fresh clone holds before its first run, the committed claims table and figures included."""
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                            cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
     for name in filter(None, files):
         src = ROOT / name
-        if src.is_file() and not name.startswith(("results/", "figures/")):
+        if src.is_file():
             (dst / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst / name, follow_symlinks=False)
     return dst

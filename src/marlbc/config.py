@@ -201,6 +201,32 @@ def resolve(cfg: dict, preset: str | None = None) -> dict:
     return out
 
 
+def output_dirs(preset: str) -> tuple[str, str]:
+    """(results, figures) directories a preset writes to.
+
+    ``full`` (the replication whose results are committed) writes to ``results/`` and
+    ``figures/``; any other preset to ``results/<preset>/`` and ``figures/<preset>/``, so a
+    ``ci`` or ``smoke`` run never replaces the full run's policies, claims or figures. The exact
+    benchmarks do not depend on the preset: all presets share ``results/benchmarks/``.
+    """
+    if preset not in PRESETS:
+        raise ConfigError(f"config key 'preset' = {preset!r} is not allowed; allowed values: {', '.join(PRESETS)}")
+    return ("results", "figures") if preset == "full" else (f"results/{preset}", f"figures/{preset}")
+
+
+def check_run(cfg: dict, arm: str, n: int, seed: int) -> None:
+    """Refuse a training run outside the resolved preset's sweep (a typo in a target such as
+    ``n5`` for ``n50`` would otherwise start hours of training that no claim reads)."""
+    ns = arm_spec(cfg, arm)["n"]
+    if n not in ns:
+        raise ConfigError(f"n = {n} is not in the {cfg['preset']} preset's sweep of arm {arm!r} "
+                          f"(n: {ns}); add it to config key 'arms.{arm}.n' "
+                          f"or 'presets.{cfg['preset']}.n.{arm}'")
+    if seed not in cfg["seeds"]:
+        raise ConfigError(f"seed {seed} is not among the {cfg['preset']} preset's seeds "
+                          f"({cfg['seeds']}); add it to config key 'seeds' or 'presets.{cfg['preset']}.seeds'")
+
+
 def arm_calibration(cfg: dict, arm: str) -> dict:
     """The calibration of ``arm`` with its overrides applied."""
     spec = arm_spec(cfg, arm)

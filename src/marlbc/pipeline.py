@@ -104,14 +104,14 @@ def run_baseline_vs_variant(smk) -> None:
         atomic_write_text(Path(smk.output[0]), table)
 
 
-def gate_claims(paths, preset: str, log: str | None = None) -> None:
+def gate_claims(paths, preset: str, log: str | None = None, table: str = "results/claims.md") -> None:
     """Exit non-zero when a claim failed under the ``ci`` or ``full`` preset (``smoke`` budgets
     are too small for claims to hold: there the check only reports). The verdict goes to the
     terminal and to ``log``."""
     failed = [json.loads(Path(p).read_text()) for p in paths]
     failed = [r["id"] for r in failed if not r["passed"]]
     if failed:
-        msg = f"claims failed under preset '{preset}': {', '.join(failed)} (see results/claims.md)"
+        msg = f"claims failed under preset '{preset}': {', '.join(failed)} (see {table})"
         if preset not in ("ci", "full"):
             msg += "; not gating under the smoke preset"
     else:

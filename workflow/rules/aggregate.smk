@@ -7,7 +7,7 @@ rule aggregate:
     input:
         evals=run_files("eval.nc"),
         trains=run_files("train.nc"),
-    output: "results/marlbc.nc"
-    log: "results/logs/aggregate.log"
+    output: f"{RESULTS}/marlbc.nc"
+    log: f"{RESULTS}/logs/aggregate.log"
     conda: "../../environment.yml"
     script: "../scripts/aggregate.py"

@@ -10,7 +10,7 @@ CLAIM_INPUTS = {
     + expand("results/benchmarks/game_n{n}.nc", n=GAME_N),
     "C4": lambda: run_files("train.nc", "ks") + run_files("eval.nc", "ks"),
     "C5": lambda: run_files("eval.nc", "ks"),
-    "C6": lambda: [f"results/bench/train/{a}/n{n}/seed{s}.tsv" for a, n, s in runs("ks")]
+    "C6": lambda: [bench_tsv(a, n, s) for a, n, s in runs("ks")]
     + run_files("train.nc", "ks"),
 }
 CLAIMS = list(CLAIM_INPUTS)
@@ -22,13 +22,13 @@ rule claim:
     input:
         code=["src/marlbc/claims/checks.py", "src/marlbc/claims/common.py"],
         data=lambda wc: CLAIM_INPUTS[wc.claim](),
-    output: "results/claims/{claim}.json"
+    output: f"{RESULTS}/claims/{{claim}}.json"
     params:
         thresholds=lambda wc: json.dumps(CFG["claims"][wc.claim], sort_keys=True),
         preset=CFG["preset"],
     wildcard_constraints:
         claim="|".join(CLAIMS),
-    log: "results/logs/claims/{claim}.log"
+    log: f"{RESULTS}/logs/claims/{{claim}}.log"
     conda: "../../environment.yml"
     script: "../scripts/claim.py"
 
@@ -36,9 +36,9 @@ rule claim:
 rule claims_table:
     input:
         code="src/marlbc/claims/report.py",
-        results=expand("results/claims/{claim}.json", claim=CLAIMS),
-    output: report("results/claims.md", category="Claims", caption="../report/claims.rst")
-    log: "results/logs/claims/table.log"
+        results=expand(f"{RESULTS}/claims/{{claim}}.json", claim=CLAIMS),
+    output: report(f"{RESULTS}/claims.md", category="Claims", caption="../report/claims.rst")
+    log: f"{RESULTS}/logs/claims/table.log"
     conda: "../../environment.yml"
     script: "../scripts/claims_table.py"
 
@@ -47,18 +47,18 @@ rule baseline_vs_variant:
     input:
         baseline=lambda wc: [f for f in run_files("eval.nc", "baseline") if "/n20/" in f],
         variant=lambda wc: [f for f in run_files("eval.nc", "heterogeneous") if "/n20/" in f],
-    output: report("results/baseline_vs_variant.md", category="Claims", caption="../report/baseline_vs_variant.rst")
-    log: "results/logs/claims/baseline_vs_variant.log"
+    output: report(f"{RESULTS}/baseline_vs_variant.md", category="Claims", caption="../report/baseline_vs_variant.rst")
+    log: f"{RESULTS}/logs/claims/baseline_vs_variant.log"
     conda: "../../environment.yml"
     script: "../scripts/baseline_vs_variant.py"
 
 
 rule claims:
     input:
-        table="results/claims.md",
-        results=expand("results/claims/{claim}.json", claim=CLAIMS),
-    log: "results/logs/claims/gate.log"
+        table=f"{RESULTS}/claims.md",
+        results=expand(f"{RESULTS}/claims/{{claim}}.json", claim=CLAIMS),
+    log: f"{RESULTS}/logs/claims/gate.log"
     conda: "../../environment.yml"
     run:
         import marlbc.pipeline
-        marlbc.pipeline.gate_claims(input.results, CFG["preset"], log[0])
+        marlbc.pipeline.gate_claims(input.results, CFG["preset"], log[0], table=input.table)

@@ -10,7 +10,7 @@ def runs(arm=None):
 
 
 def run_dir(arm, n, seed):
-    return f"results/runs/{arm}/n{n}/seed{seed}"
+    return f"{RESULTS}/runs/{arm}/n{n}/seed{seed}"
 
 
 def run_files(name, arm=None):
@@ -19,8 +19,10 @@ def run_files(name, arm=None):
 
 def arm_params(wildcards):
     """Only what one arm's jobs depend on: its spec, calibration and the economy settings.
-    Snakemake reruns a job when its params change, so editing one arm reruns only that arm."""
+    Snakemake reruns a job when its params change, so editing one arm reruns only that arm.
+    A target outside the preset's sweep (n or seed) is refused here, by name."""
     arm = wildcards.arm
+    marlbc.config.check_run(CFG, arm, int(wildcards.n), int(wildcards.seed))
     return json.dumps({"arm": CFG["arms"][arm],
                        "calibration": marlbc.config.arm_calibration(CFG, arm),
                        "economy": CFG["economy"], "preset": CFG["preset"]}, sort_keys=True)
@@ -29,6 +31,11 @@ def arm_params(wildcards):
 def eval_params(wildcards):
     """What an evaluation reads beyond its arm: the window of C5's shock-free drift (SPEC §4)."""
     return json.dumps({"drift_window": CFG["claims"]["C5"]["drift_window"]})
+
+
+def bench_tsv(arm, n, seed):
+    """The Snakemake benchmark file (wall time, memory) of one training job."""
+    return f"{RESULTS}/bench/train/{arm}/n{n}/seed{seed}.tsv"
 
 
 def benchmark_params(which):

@@ -4,14 +4,14 @@
 
 rule evaluate:
     input:
-        policy="results/runs/{arm}/n{n}/seed{seed}/policy.pt",
+        policy=f"{RESULTS}/runs/{{arm}}/n{{n}}/seed{{seed}}/policy.pt",
         benchmarks=eval_benchmarks,
-    output: "results/runs/{arm}/n{n}/seed{seed}/eval.nc"
+    output: f"{RESULTS}/runs/{{arm}}/n{{n}}/seed{{seed}}/eval.nc"
     params:
         spec=arm_params,
         evaluation=eval_params,
-    log: "results/logs/evaluate/{arm}/n{n}/seed{seed}.log"
-    benchmark: "results/bench/evaluate/{arm}/n{n}/seed{seed}.tsv"
+    log: f"{RESULTS}/logs/evaluate/{{arm}}/n{{n}}/seed{{seed}}.log"
+    benchmark: f"{RESULTS}/bench/evaluate/{{arm}}/n{{n}}/seed{{seed}}.tsv"
     threads: 1
     resources: runtime=15, mem_mb=2000
     conda: "../../environment.yml"

@@ -9,9 +9,9 @@ FIGURE_INPUTS = {
     "heterogeneity": lambda: run_files("eval.nc", "heterogeneous") + run_files("eval.nc", "baseline")
     + expand("results/benchmarks/game_n{n}.nc", n=GAME_N),
     "stability": lambda: run_files("train.nc", "ks") + run_files("eval.nc", "ks"),
-    "cost": lambda: [f"results/bench/train/{a}/n{n}/seed{s}.tsv" for a, n, s in runs()],
+    "cost": lambda: [bench_tsv(a, n, s) for a, n, s in runs()],
 }
-FIGURES = expand("figures/{name}.{ext}", name=FIGURE_INPUTS, ext=("pdf", "png"))
+FIGURES = expand(f"{FIGDIR}/{{name}}.{{ext}}", name=FIGURE_INPUTS, ext=("pdf", "png"))
 
 localrules: figure
 
@@ -22,11 +22,11 @@ rule figure:
         common="src/marlbc/figures/common.py",    # style and captions shared by every figure
         data=lambda wc: FIGURE_INPUTS[wc.name](),
     output:
-        pdf=report("figures/{name}.pdf", category="Figures", caption="../report/figure.rst"),
-        png="figures/{name}.png",
+        pdf=report(f"{FIGDIR}/{{name}}.pdf", category="Figures", caption="../report/figure.rst"),
+        png=f"{FIGDIR}/{{name}}.png",
     wildcard_constraints:
         name="|".join(FIGURE_INPUTS),
-    log: "results/logs/figures/{name}.log"
+    log: f"{RESULTS}/logs/figures/{{name}}.log"
     conda: "../../environment.yml"
     script: "../scripts/figure.py"
 

@@ -4,12 +4,12 @@
 
 rule train:
     output:
-        policy="results/runs/{arm}/n{n}/seed{seed}/policy.pt",
-        log_nc="results/runs/{arm}/n{n}/seed{seed}/train.nc",
+        policy=f"{RESULTS}/runs/{{arm}}/n{{n}}/seed{{seed}}/policy.pt",
+        log_nc=f"{RESULTS}/runs/{{arm}}/n{{n}}/seed{{seed}}/train.nc",
     params:
         spec=arm_params,
-    log: "results/logs/train/{arm}/n{n}/seed{seed}.log"
-    benchmark: "results/bench/train/{arm}/n{n}/seed{seed}.tsv"
+    log: f"{RESULTS}/logs/train/{{arm}}/n{{n}}/seed{{seed}}.log"
+    benchmark: f"{RESULTS}/bench/train/{{arm}}/n{{n}}/seed{{seed}}.tsv"
     threads: 1
     resources:
         runtime=train_runtime,
