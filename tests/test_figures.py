@@ -289,3 +289,22 @@ def test_save_is_atomic(tmp_path):
         common.save(fig, pdf, png)
     assert pdf.read_bytes() == b"old pdf" and png.read_bytes() == b"old png"
     assert sorted(os.listdir(tmp_path)) == ["x.pdf", "x.png"]
+
+
+def test_cost_times_a_resumed_job_by_all_its_attempts(tmp_path):
+    """The cost figure and C6 time jobs alike: a job resumed from a checkpoint by train.nc's
+    wall_s (all attempts), not by the benchmark file of its last attempt."""
+    from marlbc.figures import cost
+
+    def job(seed, bench_s, wall_s):
+        t = tmp_path / "runs" / "ks" / "n10" / f"seed{seed}" / "train.nc"
+        t.parent.mkdir(parents=True)
+        xr.Dataset({"wall_s": ("update", [0.0, wall_s])}, coords={"update": [0, 1000]}).to_netcdf(t)
+        b = tmp_path / "bench" / "train" / "ks" / "n10" / f"seed{seed}.tsv"
+        b.parent.mkdir(parents=True, exist_ok=True)
+        b.write_text(f"s\tmax_rss\n{bench_s}\t400\n")
+        return [b, t]
+
+    jobs = {j["seed"]: j for j in cost.timed_jobs(job(0, 300.0, 1000.0) + job(1, 300.0, 290.0))}
+    assert (jobs[0]["seconds"], jobs[0]["resumed"]) == (1000.0, True)
+    assert (jobs[1]["seconds"], jobs[1]["resumed"]) == (300.0, False)

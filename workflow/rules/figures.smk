@@ -9,7 +9,7 @@ FIGURE_INPUTS = {
     "heterogeneity": lambda: run_files("eval.nc", "heterogeneous") + run_files("eval.nc", "baseline")
     + expand("results/benchmarks/game_n{n}.nc", n=GAME_N),
     "stability": lambda: run_files("train.nc", "ks") + run_files("eval.nc", "ks"),
-    "cost": lambda: [bench_tsv(a, n, s) for a, n, s in runs()],
+    "cost": lambda: [bench_tsv(a, n, s) for a, n, s in runs()] + run_files("train.nc"),   # wall_s: resumed jobs
 }
 FIGURES = expand(f"{FIGDIR}/{{name}}.{{ext}}", name=FIGURE_INPUTS, ext=("pdf", "png"))
 

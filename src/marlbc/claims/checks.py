@@ -80,7 +80,7 @@ from scipy import stats
 from .. import config as _config
 from ..benchmarks.game import (GameSolveError, euler_tolerance, residuals as game_residuals, solve_game,
                                windfall_persistence)
-from ..evaluation.cost import arm_budget, equal_workload_scale, read_benchmark_tsv
+from ..evaluation.cost import RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv
 from ..evaluation.evaluate import IRF_VARIABLES, trend_drift
 from ..evaluation.io import open_checked
 from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
@@ -686,11 +686,9 @@ def check_C6(cfg: dict, inputs) -> dict:
                  "source": f"budget of the resolved config (preset '{cfg.get('preset')}'); no train.nc given"}
         else:
             w = {**w, "source": "train.nc"}
-        seconds = b["s"]
-        if w.get("train_wall_s", 0.0) > seconds:
-            # a job killed and resumed: Snakemake timed only its last attempt, train.nc all of them
-            seconds = w["train_wall_s"]
-            w["timed_by"] = "train.nc wall_s (summed over resumes; the benchmark file timed the last attempt only)"
+        seconds, resumed = job_seconds(b["s"], w.get("train_wall_s", float("nan")))
+        if resumed:
+            w["timed_by"] = RESUMED_NOTE
         jobs.append({"arm": key[0], "n": key[1], "seed": key[2], "file": f, "seconds": seconds,
                      "benchmark_file_seconds": b["s"], "max_rss_mb": b.get("max_rss"), "cpu_time": b.get("cpu_time"), **w})
     ks_jobs = [j for j in jobs if j["arm"] == "ks"]

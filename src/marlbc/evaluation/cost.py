@@ -51,6 +51,20 @@ def read_benchmark_tsv(path: str | Path) -> dict:
     return out
 
 
+def job_seconds(benchmark_s: float, train_wall_s: float = float("nan")) -> tuple[float, bool]:
+    """Wall seconds of one training job, and whether train.nc's ``wall_s`` supplied them.
+
+    Snakemake's benchmark file times the last attempt of a job only; train.nc's ``wall_s`` sums
+    the training time of every attempt (resumes from a checkpoint), start-up excluded. The job's
+    time is the larger: the benchmark's for a job that ran once, ``wall_s`` for a resumed one."""
+    if np.isfinite(train_wall_s) and train_wall_s > benchmark_s:
+        return float(train_wall_s), True
+    return float(benchmark_s), False
+
+
+RESUMED_NOTE = "train.nc wall_s (summed over resumes; the benchmark file timed the last attempt only)"
+
+
 def arm_budget(cfg: dict, arm: str) -> dict:
     """Updates, batched environment steps and transitions per household of one job of ``arm``
     under the resolved config: S = max(learning_starts, n_step + 2) + ⌊U · env_steps_per_update⌋."""

@@ -2,8 +2,10 @@
 
 Inputs: Snakemake ``benchmark:`` files of the training jobs,
 ``results/bench/train/<arm>/n<N>/seed<S>.tsv`` (tab-separated, column ``s`` = wall-clock seconds;
-the mean over its rows when a job was benchmarked repeatedly); arm, n and seed come from the path.
-The budget of each arm (gradient updates, transitions) comes from the resolved config.
+the mean over its rows when a job was benchmarked repeatedly), and optionally the jobs' train.nc,
+whose ``wall_s`` times a job resumed from a checkpoint (``evaluation.cost.job_seconds``); arm,
+n and seed come from the path. The budget of each arm (gradient updates, transitions) comes from
+the resolved config.
 
 Panels: (a) measured wall time of every training job against n, log axes, a marker per seed
 and a line through the seed means per arm, with the paper's SAC times for KS (Fig. 8:
@@ -17,8 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
 
-from ..evaluation.cost import arm_budget, equal_workload_scale, read_benchmark_tsv
+from ..evaluation.cost import arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv
 from . import common
 
 NAME = "cost"
@@ -27,8 +30,16 @@ PAPER_HOURS = np.array([0.69, 0.76, 0.94, 1.42, 1.87, 2.95])
 MARKERS = {"rbc_closed_form": "v", "rbc": "^", "baseline": "s", "heterogeneous": "D", "ks": "o"}
 
 
-@common.styled
-def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
+def timed_jobs(inputs: list[Path]) -> list[dict]:
+    """arm, n, seed and wall seconds of each training job among ``inputs`` (benchmark files,
+    and train.nc files for the jobs resumed from a checkpoint); ``resumed`` says which source."""
+    walls = {}
+    for p in map(Path, inputs):
+        meta = common.parse_run_path(p)
+        if p.name == "train.nc" and meta is not None:
+            with xr.open_dataset(p) as ds:
+                if "wall_s" in ds:
+                    walls[(meta["arm"], meta["n"], meta["seed"])] = float(ds["wall_s"].values[-1])
     jobs = []
     for p in map(Path, inputs):
         if p.suffix != ".tsv":
@@ -38,10 +49,17 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
             raise common.FigureInputError(f"cannot tell arm, n and seed of '{p}': expected "
                                           f"results/bench/train/<arm>/n<N>/seed<S>.tsv")
         try:
-            seconds = read_benchmark_tsv(p)["s"]
+            bench_s = read_benchmark_tsv(p)["s"]
         except ValueError as err:
             raise common.FigureInputError(f"figure '{NAME}': {err}") from err
-        jobs.append({**meta, "seconds": seconds})
+        seconds, resumed = job_seconds(bench_s, walls.get((meta["arm"], meta["n"], meta["seed"]), float("nan")))
+        jobs.append({**meta, "seconds": seconds, "resumed": resumed})
+    return jobs
+
+
+@common.styled
+def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
+    jobs = timed_jobs(inputs)
     if not jobs:
         raise common.FigureInputError(f"figure '{NAME}' needs at least one training benchmark file "
                                       f"results/bench/train/<arm>/n<N>/seed<S>.tsv; got: "
@@ -104,7 +122,8 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
            f"to 10⁵ updates or 10⁵ environment steps, whichever costs more (C6's rule; an extrapolation that ignores any change of cost per update, and scales "
            f"the job's fixed start-up, warm-up and evaluation time too, so it overstates at small budgets such as "
            f"the smoke preset). Wall time "
-           f"is Snakemake's benchmark 's' of each job (the last invocation only, if a job was resumed from a "
-           f"checkpoint), evaluations and checkpoints included; the paper's times are read off its Fig. 8.")
+           f"is Snakemake's benchmark 's' of each job, evaluations and checkpoints included, or for a job "
+           f"resumed from a checkpoint ({sum(j['resumed'] for j in jobs)} here) its train.nc wall_s, summed "
+           f"over the attempts; the paper's times are read off its Fig. 8.")
     common.add_caption(fig, cap, title="Training cost on one CPU against n, with the paper's SAC times")
     common.save(fig, pdf, png)
