@@ -419,3 +419,18 @@ def test_aggregate_carries_units_and_descriptions(cfg, described_runs):
         # a path both families write, described differently by each: the aggregate says both
         assert "RBC" in f["K"].attrs["long_name"] and "KS" in f["K"].attrs["long_name"]
         assert f["train_eval_return"].attrs["units"] == "utils"
+
+
+def test_a_run_is_known_by_its_attributes_else_its_path():
+    """One reader of run identity for evaluation, aggregation, claims and figures."""
+    assert eio.parse_run_path("results/ci/runs/ks/n500/seed2") == {"arm": "ks", "n": 500, "seed": 2}
+    assert eio.parse_run_path("results/runs/ks/n500/seed2/eval.nc") == {"arm": "ks", "n": 500, "seed": 2}
+    assert eio.parse_run_path("results/bench/train/rbc/n1/seed0.tsv") == {"arm": "rbc", "n": 1, "seed": 0}
+    for other in ("results/benchmarks/game_n20.nc", "results/runs/ks/n500/seed2x/eval.nc", "xks/n10"):
+        assert eio.parse_run_path(other) is None, other
+    bare = xr.Dataset()
+    assert eio.run_key(bare, "results/runs/baseline/n20/seed1/train.nc") == ("baseline", 20, 1)
+    attrs = xr.Dataset(attrs={"arm": "ks", "n": np.int64(50), "seed": 0})
+    assert eio.run_key(attrs, "elsewhere/eval.nc") == ("ks", 50, 0)
+    with pytest.raises(ValueError, match="cannot tell arm, n and seed of 'elsewhere/eval.nc'"):
+        eio.run_key(bare, "elsewhere/eval.nc")

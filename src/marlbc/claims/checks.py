@@ -82,7 +82,7 @@ from ..benchmarks.game import (GameSolveError, euler_tolerance, residuals as gam
                                windfall_persistence)
 from ..evaluation.cost import RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv
 from ..evaluation.evaluate import IRF_VARIABLES, trend_drift
-from ..evaluation.io import open_checked
+from ..evaluation.io import open_checked, parse_run_path, run_key
 from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
                      rel_spread, worst)
 
@@ -107,7 +107,6 @@ CLAIM_TEXT = {
           "per agent) takes less wall time than the paper's 2.95 h.",
 }
 
-_RUN_RE = re.compile(r"(?P<arm>[A-Za-z_]+)/n(?P<n>\d+)/seed(?P<seed>\d+)")
 _GAME_RE = re.compile(r"game_n(?P<n>\d+)\.nc$")
 
 
@@ -511,14 +510,7 @@ def _train_runs(files: list[str]) -> list[dict]:
     out = []
     for f in files:
         ds = open_checked(f, ["eval_return"], ["update"])
-        a = ds.attrs
-        if all(k in a for k in ("arm", "n", "seed")):
-            key = (str(a["arm"]), int(a["n"]), int(a["seed"]))
-        else:
-            m = _RUN_RE.search(Path(f).as_posix())
-            if not m:
-                raise ValueError(f"train file '{f}' has no arm/n/seed attributes and its path is not …/<arm>/n<N>/seed<S>/…")
-            key = (m.group("arm"), int(m.group("n")), int(m.group("seed")))
+        key = run_key(ds, f)
         out.append({"arm": key[0], "n": key[1], "seed": key[2], "path": f, "ds": ds})
     return out
 
@@ -674,10 +666,10 @@ def check_C6(cfg: dict, inputs) -> dict:
         workload[(t["arm"], t["n"], t["seed"])] = {"updates": float(upd), "env_steps": steps, "train_wall_s": wall}
     jobs = []
     for f in inp["bench"]:
-        m = _RUN_RE.search(Path(f).with_suffix("").as_posix())
-        if not m:
+        meta = parse_run_path(f)
+        if meta is None:
             continue
-        key = (m.group("arm"), int(m.group("n")), int(m.group("seed")))
+        key = (meta["arm"], meta["n"], meta["seed"])
         b = read_benchmark_tsv(f)
         w = workload.get(key)
         if w is None:

@@ -25,7 +25,6 @@ come from ``cfg['claims']`` only; they are never relaxed here.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..evaluation.io import atomic_write_json, jsonable, open_checked
+from ..evaluation.io import atomic_write_json, jsonable, open_checked, run_key
 
 __all__ = ["ClaimResult", "EvalRun", "Metric", "fidelity", "get_input", "load_evals", "write_claim"]
 
@@ -191,24 +190,13 @@ class EvalRun:
         return float(self.ds[name].values)
 
 
-_PATH_RE = re.compile(r"(?P<arm>[A-Za-z_]+)/n(?P<n>\d+)/seed(?P<seed>\d+)")
-
-
 def load_evals(files: Iterable[str | Path], arm: str | None = None,
                variables: Iterable[str] = ()) -> list[EvalRun]:
     """Open eval.nc files (checked for ``variables``), optionally only those of ``arm``."""
     runs = []
     for f in as_list(files):
         ds = open_checked(f)
-        a = ds.attrs
-        if all(k in a for k in ("arm", "n", "seed")):
-            key = (str(a["arm"]), int(a["n"]), int(a["seed"]))
-        else:
-            m = _PATH_RE.search(Path(f).as_posix())
-            if not m:
-                raise ValueError(f"eval file '{f}' has no arm/n/seed attributes and its path is not "
-                                 f"…/<arm>/n<N>/seed<S>/…")
-            key = (m.group("arm"), int(m.group("n")), int(m.group("seed")))
+        key = run_key(ds, f)
         if arm is not None and key[0] != arm:
             continue
         if variables:

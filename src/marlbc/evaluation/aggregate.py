@@ -30,7 +30,6 @@ The file is written atomically with zlib compression and provenance attributes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -38,7 +37,7 @@ import numpy as np
 import xarray as xr
 
 from .. import config as _config
-from .io import open_checked, write_netcdf
+from .io import open_checked, run_key, write_netcdf
 
 __all__ = ["aggregate", "run_key"]
 
@@ -50,19 +49,6 @@ TRAIN_ATTR_SCALARS = {
     "updates_done": ("1", "training: gradient updates done"),
     "budget_updates": ("1", "training: budget of gradient updates of the run"),
 }
-_PATH_RE = re.compile(r"(?P<arm>[A-Za-z_]+)/n(?P<n>\d+)/seed(?P<seed>\d+)")
-
-
-def run_key(ds: xr.Dataset, path: str | Path) -> tuple[str, int, int]:
-    """(arm, n, seed) of a run file: its attributes, else the path ``…/<arm>/n<N>/seed<S>/…``."""
-    a = ds.attrs
-    if all(k in a for k in ("arm", "n", "seed")):
-        return str(a["arm"]), int(a["n"]), int(a["seed"])
-    m = _PATH_RE.search(Path(path).as_posix())
-    if not m:
-        raise ValueError(f"cannot tell arm, n and seed of '{path}': no attributes arm/n/seed and the path "
-                         f"is not …/<arm>/n<N>/seed<S>/…")
-    return m.group("arm"), int(m.group("n")), int(m.group("seed"))
 
 
 def _eval_pieces(ds: xr.Dataset) -> dict[str, xr.DataArray]:

@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import re
 import time
 import warnings
 from collections.abc import Callable
@@ -88,7 +87,7 @@ from ..benchmarks.steady_state import steady_state
 from ..economy import KSEconomy, RBCEconomy, make_economy
 from ..economy.base import DTYPE
 from ..economy.rbc import TYPE_SCALE
-from .io import open_checked, write_netcdf
+from .io import open_checked, parse_run_path, write_netcdf
 
 __all__ = ["DEFAULTS", "IRF_VARIABLES", "KAPolicy", "ObsPolicyFromKA", "ObsPolicyFromKS", "constant_policy",
            "evaluate", "evaluate_policy", "gini_rows", "ks_benchmark_path_spec", "price_effect_weight", "rbc_observation",
@@ -433,9 +432,6 @@ def range_drift(path, window: int) -> np.ndarray:
 # Run metadata
 # --------------------------------------------------------------------------------------------
 
-_PATH_RE = re.compile(r"(?P<arm>[A-Za-z_]+)/n(?P<n>\d+)/seed(?P<seed>\d+)/?$")
-
-
 def _warn_if_trained_under_another_config(cfg: dict, policy, meta: dict, run_dir: Path) -> None:
     """The evaluation builds the economy from ``cfg``; say so when the policy was trained under
     other settings of its arm (the pipeline reruns training then; a hand-run evaluation may not)."""
@@ -466,10 +462,8 @@ def run_metadata(run_dir: str | Path, policy=None) -> dict:
                 if k in t.attrs and k not in meta:
                     meta[k] = t.attrs[k]
     if not {"arm", "n", "seed"} <= meta.keys():
-        m = _PATH_RE.search(run_dir.as_posix())
-        if m:
-            for k in ("arm", "n", "seed"):
-                meta.setdefault(k, m.group(k))
+        for k, v in (parse_run_path(run_dir) or {}).items():
+            meta.setdefault(k, v)
     missing = [k for k in ("arm", "n", "seed") if k not in meta]
     if missing:
         raise ValueError(f"cannot tell the {', '.join(missing)} of run '{run_dir}': not in the policy's "

@@ -8,6 +8,7 @@
 - :func:`open_checked` opens a netCDF file and checks that it holds the variables and
   dimensions a consumer needs, raising :class:`MissingDataError` that names the file and
   everything that is missing (not the first ``KeyError`` deep inside a computation).
+- :func:`parse_run_path` and :func:`run_key` tell which run (arm, n, seed) a file belongs to.
 
 Provenance attributes (every file written here): ``marlbc_version`` (``marlbc.__version__``),
 ``git_commit`` (``git rev-parse HEAD`` of the checkout the package lives in, or ``'unknown'``),
@@ -21,6 +22,7 @@ import datetime as _dt
 import json
 import math
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -35,7 +37,7 @@ import marlbc
 from marlbc import config as _config
 
 __all__ = ["MissingDataError", "atomic_write_json", "atomic_write_text", "git_commit",
-           "jsonable", "open_checked", "provenance", "write_netcdf"]
+           "jsonable", "open_checked", "parse_run_path", "provenance", "run_key", "write_netcdf"]
 
 
 class MissingDataError(KeyError):
@@ -224,3 +226,28 @@ def open_checked(path: str | os.PathLike, variables: Iterable[str] = (),
                                f"(it has variables: {', '.join(sorted(map(str, ds.data_vars))) or 'none'}; "
                                f"dimensions: {', '.join(map(str, ds.dims)) or 'none'})")
     return ds
+
+
+# A run's directory is results/runs/<arm>/n<N>/seed<S>; its benchmark file results/bench/train/<arm>/n<N>/seed<S>.tsv.
+_RUN_PATH_RE = re.compile(r"(?:^|/)(?P<arm>[A-Za-z_]+)/n(?P<n>\d+)/seed(?P<seed>\d+)(?:/|\.tsv$|$)")
+
+
+def parse_run_path(path: str | os.PathLike) -> dict | None:
+    """arm, n, seed of a run's directory ``…/<arm>/n<N>/seed<S>``, of a file in it, or of its
+    Snakemake benchmark file ``…/<arm>/n<N>/seed<S>.tsv``; None for any other path."""
+    m = _RUN_PATH_RE.search(Path(path).as_posix())
+    if not m:
+        return None
+    return {"arm": m.group("arm"), "n": int(m.group("n")), "seed": int(m.group("seed"))}
+
+
+def run_key(ds: xr.Dataset, path: str | os.PathLike) -> tuple[str, int, int]:
+    """(arm, n, seed) of a run file: its attributes, else its path (:func:`parse_run_path`)."""
+    a = ds.attrs
+    if all(k in a for k in ("arm", "n", "seed")):
+        return str(a["arm"]), int(a["n"]), int(a["seed"])
+    meta = parse_run_path(path)
+    if meta is None:
+        raise ValueError(f"cannot tell arm, n and seed of '{path}': no attributes arm/n/seed and the path "
+                         f"is not …/<arm>/n<N>/seed<S>/…")
+    return meta["arm"], meta["n"], meta["seed"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import tempfile
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -33,7 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
-from ..evaluation.io import open_checked  # noqa: E402
+from ..evaluation.io import open_checked, parse_run_path  # noqa: E402
 
 __all__ = ["FigureInputError", "RunFile", "STYLE", "add_caption", "benchmark_caption",
            "budget_text", "calibration_text", "caption", "colors", "figure", "load_benchmark",
@@ -75,17 +74,6 @@ def colors(k: int, cmap: str = "viridis") -> list:
 # --------------------------------------------------------------------------------------------
 # inputs
 # --------------------------------------------------------------------------------------------
-
-_RUN_RE = re.compile(r"(?:^|/)(?P<arm>[A-Za-z_]+)/n(?P<n>\d+)/seed(?P<seed>\d+)(?:/|\.tsv$)")
-
-
-def parse_run_path(path: str | os.PathLike) -> dict | None:
-    """arm, n, seed of ``…/<arm>/n<N>/seed<S>/file`` or ``…/<arm>/n<N>/seed<S>.tsv``, else None."""
-    m = _RUN_RE.search(Path(path).as_posix())
-    if not m:
-        return None
-    return {"arm": m.group("arm"), "n": int(m.group("n")), "seed": int(m.group("seed"))}
-
 
 def _int_attr(v) -> int | None:
     try:
