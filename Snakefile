@@ -44,3 +44,16 @@ rule all:
         f"{RESULTS}/claims.md",
         f"{RESULTS}/baseline_vs_variant.md",
     default_target: True
+
+
+rule other_preset:
+    """A target that another preset writes (results/runs/... under --config preset=ci) is refused
+    by name; Snakemake alone would say only that no rule makes it. Never runs: its input refuses."""
+    input: lambda wc: marlbc.config.refuse_other_preset(CFG["preset"], wc.path) or []
+    output: "{path}"
+    wildcard_constraints:
+        path=marlbc.config.other_preset_paths(CFG["preset"]),
+    log: f"{RESULTS}/logs/other_preset/{{path}}.log"
+    localrule: True
+    run:
+        raise RuntimeError(f"rule other_preset is a guard and never runs ({output})")

@@ -3,6 +3,7 @@ is allowed; a preset scales budgets and sweeps."""
 
 import copy
 import math
+import re
 
 import pytest
 import yaml
@@ -246,6 +247,34 @@ def test_only_the_full_preset_writes_the_committed_results_and_figures():
     assert config.output_dirs("smoke") == ("results/smoke", "figures/smoke")
     with pytest.raises(ConfigError, match="'preset' = 'ful'"):
         config.output_dirs("ful")
+
+
+WRITERS = {   # path -> the preset that writes it (None: shared, or not an output)
+    "results/runs/ks/n10/seed0/train.nc": "full", "results/claims.md": "full", "figures/irf.pdf": "full",
+    "results/bench/train/ks/n10/seed0.tsv": "full", "results/logs/train/ks/n10/seed0.log": "full",
+    "results/ci/runs/ks/n50/seed1/eval.nc": "ci", "figures/ci/irf.png": "ci",
+    "results/smoke/claims.md": "smoke", "figures/smoke/cost.pdf": "smoke",
+    "results/benchmarks/ks.nc": None, "results/bench/benchmark_ks.tsv": None,
+    "results/logs/benchmark_game_n9.log": None, "config.yaml": None, "src/marlbc/config.py": None,
+}
+
+
+@pytest.mark.parametrize("preset", config.PRESETS)
+def test_the_guard_pattern_matches_exactly_the_other_presets_paths(preset):
+    assert {path: config.preset_writing(path) for path in WRITERS} == WRITERS
+    pattern = config.other_preset_paths(preset)
+    for path, writer in WRITERS.items():
+        assert bool(re.fullmatch(pattern, path)) == (writer not in (None, preset)), path
+
+
+def test_a_target_of_another_preset_is_refused_naming_the_preset_that_writes_it():
+    with pytest.raises(ConfigError, match=r"'results/runs/ks/n10/seed0/train.nc' is written by the full "
+                       r"preset, not by ci: run it with --config preset=full, .* under results/ci/ and figures/ci/"):
+        config.refuse_other_preset("ci", "results/runs/ks/n10/seed0/train.nc")
+    with pytest.raises(ConfigError, match="'figures/smoke/irf.pdf' is written by the smoke preset, not by full"):
+        config.refuse_other_preset("full", "figures/smoke/irf.pdf")
+    config.refuse_other_preset("ci", "results/ci/claims.md")        # its own
+    config.refuse_other_preset("ci", "results/benchmarks/ks.nc")    # shared
 
 
 def test_a_run_outside_the_presets_sweep_is_refused_by_name(cfg):

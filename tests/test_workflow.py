@@ -111,6 +111,12 @@ def test_a_target_outside_the_presets_sweep_is_refused_by_name(smoke_run):
     assert "n = 5 is not in the smoke preset's sweep of arm 'ks'" in proc.stdout + proc.stderr
 
 
+def test_a_target_of_another_preset_is_refused_by_name(smoke_run):
+    proc = snakemake(smoke_run, "-n", "results/runs/ks/n10/seed0/train.nc", check=False)
+    assert proc.returncode != 0
+    assert "'results/runs/ks/n10/seed0/train.nc' is written by the full preset, not by smoke" in proc.stdout + proc.stderr
+
+
 def test_claims_target_reports_but_does_not_gate_under_smoke(smoke_run):
     proc = snakemake(smoke_run, "claims")
     assert "not gating under the smoke preset" in proc.stdout + proc.stderr or \

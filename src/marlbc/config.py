@@ -15,6 +15,7 @@ import copy
 import hashlib
 import json
 import math
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -212,6 +213,42 @@ def output_dirs(preset: str) -> tuple[str, str]:
     if preset not in PRESETS:
         raise ConfigError(f"config key 'preset' = {preset!r} is not allowed; allowed values: {', '.join(PRESETS)}")
     return ("results", "figures") if preset == "full" else (f"results/{preset}", f"figures/{preset}")
+
+
+# Written by the benchmark rules under every preset (the exact solutions do not depend on it).
+SHARED_OUTPUTS = ("results/benchmarks/", "results/bench/benchmark_", "results/logs/benchmark_")
+
+
+def preset_writing(path: str) -> str | None:
+    """The preset whose run writes ``path`` (see :func:`output_dirs`); None for a shared
+    benchmark file or a path outside ``results/`` and ``figures/``."""
+    top, _, rest = path.partition("/")
+    if top not in ("results", "figures") or not rest or path.startswith(SHARED_OUTPUTS):
+        return None
+    sub = rest.partition("/")[0]
+    return sub if sub in PRESETS and sub != "full" else "full"
+
+
+def other_preset_paths(preset: str) -> str:
+    """A regular expression matching exactly the paths that presets other than ``preset``
+    write: ``preset_writing(path) not in (None, preset)``."""
+    subdirs = "|".join(p for p in PRESETS if p != "full")
+    shared = "|".join(re.escape(s.partition("/")[2]) for s in SHARED_OUTPUTS)
+    others = [rf"(?:results|figures)/{p}/.+" for p in PRESETS if p not in ("full", preset)]
+    if preset != "full":
+        others.append(rf"results/(?!(?:{subdirs})/|{shared}).+|figures/(?!(?:{subdirs})/).+")
+    return "|".join(others)
+
+
+def refuse_other_preset(preset: str, path: str) -> None:
+    """Refuse a target that another preset writes (e.g. ``results/runs/...`` asked for under
+    ``--config preset=ci``), naming the preset that writes it and where this one writes."""
+    writer = preset_writing(path)
+    if writer not in (None, preset):
+        results, figures = output_dirs(preset)
+        raise ConfigError(f"{path!r} is written by the {writer} preset, not by {preset}: run it with "
+                          f"--config preset={writer}, or ask for the {preset} preset's files "
+                          f"under {results}/ and {figures}/")
 
 
 def check_run(cfg: dict, arm: str, n: int, seed: int) -> None:

@@ -80,7 +80,8 @@ from scipy import stats
 from .. import config as _config
 from ..benchmarks.game import (GameSolveError, euler_tolerance, residuals as game_residuals, solve_game,
                                windfall_persistence)
-from ..evaluation.cost import RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv
+from ..evaluation.cost import (RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv,
+                               train_wall_seconds)
 from ..evaluation.evaluate import IRF_VARIABLES, trend_drift
 from ..evaluation.io import open_checked, parse_run_path, run_key
 from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
@@ -662,8 +663,8 @@ def check_C6(cfg: dict, inputs) -> dict:
         a = t["ds"].attrs
         upd = a.get("updates_done", int(t["ds"]["update"].values[-1]))
         steps = float(t["ds"]["env_steps"].values[-1]) if "env_steps" in t["ds"] else float("nan")
-        wall = float(t["ds"]["wall_s"].values[-1]) if "wall_s" in t["ds"] else float("nan")
-        workload[(t["arm"], t["n"], t["seed"])] = {"updates": float(upd), "env_steps": steps, "train_wall_s": wall}
+        workload[(t["arm"], t["n"], t["seed"])] = {"updates": float(upd), "env_steps": steps,
+                                                   "train_wall_s": train_wall_seconds(t["ds"])}
     jobs = []
     for f in inp["bench"]:
         meta = parse_run_path(f)

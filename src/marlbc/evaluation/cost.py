@@ -51,6 +51,12 @@ def read_benchmark_tsv(path: str | Path) -> dict:
     return out
 
 
+def train_wall_seconds(ds) -> float:
+    """train.nc's ``wall_s`` at its last record: training seconds summed over every attempt of
+    the job (NaN for a log written before ``wall_s`` was recorded)."""
+    return float(ds["wall_s"].values[-1]) if "wall_s" in ds else float("nan")
+
+
 def job_seconds(benchmark_s: float, train_wall_s: float = float("nan")) -> tuple[float, bool]:
     """Wall seconds of one training job, and whether train.nc's ``wall_s`` supplied them.
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..evaluation.cost import arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv
+from ..evaluation.cost import arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv, train_wall_seconds
 from . import common
 
 NAME = "cost"
@@ -38,8 +38,7 @@ def timed_jobs(inputs: list[Path]) -> list[dict]:
         meta = common.parse_run_path(p)
         if p.name == "train.nc" and meta is not None:
             with xr.open_dataset(p) as ds:
-                if "wall_s" in ds:
-                    walls[(meta["arm"], meta["n"], meta["seed"])] = float(ds["wall_s"].values[-1])
+                walls[(meta["arm"], meta["n"], meta["seed"])] = train_wall_seconds(ds)
     jobs = []
     for p in map(Path, inputs):
         if p.suffix != ".tsv":
