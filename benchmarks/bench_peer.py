@@ -69,7 +69,7 @@ def run_sb3(cfg: dict, n: int, seed: int, seconds: float) -> dict:
     from stable_baselines3 import SAC as SB3SAC
     from stable_baselines3.common.callbacks import BaseCallback
 
-    from marlbc.pettingzoo import parallel_env, sb3_vec_env
+    from marlbc.pettingzoo import parallel_env, sb3_quiet, sb3_vec_env
 
     arm = arm_for(n)
     sc = SACConfig.from_dict(cfg["arms"][arm].get("sac"))
@@ -80,9 +80,9 @@ def run_sb3(cfg: dict, n: int, seed: int, seconds: float) -> dict:
         def _on_step(self) -> bool:
             return time.perf_counter() - t0 < seconds
 
-    model = SB3SAC("MlpPolicy", venv, batch_size=sc.batch_size, gamma=beta, learning_starts=sc.learning_starts,
-                   buffer_size=sc.buffer_size, policy_kwargs={"net_arch": [sc.hidden] * sc.layers},
-                   device="cpu", seed=seed, verbose=0)
+    model = sb3_quiet(SB3SAC("MlpPolicy", venv, batch_size=sc.batch_size, gamma=beta, learning_starts=sc.learning_starts,
+                             buffer_size=sc.buffer_size, policy_kwargs={"net_arch": [sc.hidden] * sc.layers},
+                             device="cpu", seed=seed, verbose=0))
     t0 = time.perf_counter()
     model.learn(10**9, callback=StopAfter())
     wall = time.perf_counter() - t0

@@ -57,6 +57,8 @@ def bench_sb3(cfg: dict, steps: int, hidden: int, batch: int) -> dict | None:
         import gymnasium as gym
         import numpy as np
         from stable_baselines3 import SAC as SB3SAC
+
+        from marlbc.pettingzoo import sb3_quiet
     except ImportError:
         return None
     from marlbc.economy import make_economy
@@ -86,8 +88,8 @@ def bench_sb3(cfg: dict, steps: int, hidden: int, batch: int) -> dict | None:
             return obs[0, 0].numpy().astype(np.float32), float(r[0, 0]), False, self.t >= 200, {}
 
     beta = config.arm_calibration(cfg, "rbc")["beta"]
-    model = SB3SAC("MlpPolicy", OneHousehold(), batch_size=batch, gamma=beta, learning_starts=100,
-                   policy_kwargs={"net_arch": [hidden, hidden]}, device="cpu", seed=0, verbose=0)
+    model = sb3_quiet(SB3SAC("MlpPolicy", OneHousehold(), batch_size=batch, gamma=beta, learning_starts=100,
+                             policy_kwargs={"net_arch": [hidden, hidden]}, device="cpu", seed=0, verbose=0))
     model.learn(200)                                      # warm-up (buffer, first updates)
     t0 = time.perf_counter()
     model.learn(steps, reset_num_timesteps=False)

@@ -1,5 +1,7 @@
 """The PettingZoo adapter passes PettingZoo's own API test and reports the period's values."""
 
+import tempfile
+
 import numpy as np
 import pytest
 
@@ -44,11 +46,14 @@ def test_ks_infos(cfg):
     np.testing.assert_allclose(rewards["household_0"], np.log(info["c"]), rtol=1e-12)
 
 
-def test_sb3_vec_env_trains_one_shared_policy(cfg):
-    """Stable-Baselines3 SAC runs on the households as one VecEnv, with auto-reset at truncation."""
+def test_sb3_vec_env_trains_one_shared_policy(cfg, tmp_path, monkeypatch):
+    """Stable-Baselines3 SAC runs on the households as one VecEnv, with auto-reset at truncation,
+    and leaves no SB3-<date-time> log directory in the temporary directory."""
     from stable_baselines3 import SAC as SB3SAC
 
-    from marlbc.pettingzoo import sb3_vec_env
+    from marlbc.pettingzoo import sb3_quiet, sb3_vec_env
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
     env = parallel_env(arm="baseline", seed=0, n=3, cfg=cfg, max_cycles=5)
     venv = sb3_vec_env(env)
@@ -61,7 +66,8 @@ def test_sb3_vec_env_trains_one_shared_policy(cfg):
         dones_seen += int(dones.all())
     assert dones_seen == 1 and "terminal_observation" in infos[0] and infos[0]["TimeLimit.truncated"]
     assert np.isfinite(rew).all()
-    model = SB3SAC("MlpPolicy", venv, learning_starts=10, batch_size=16, seed=0, device="cpu",
-                   policy_kwargs={"net_arch": [8, 8]})
+    model = sb3_quiet(SB3SAC("MlpPolicy", venv, learning_starts=10, batch_size=16, seed=0, device="cpu",
+                             policy_kwargs={"net_arch": [8, 8]}))
     model.learn(30)
     assert model.num_timesteps >= 30 and model.replay_buffer.size() > 0
+    assert not list(tmp_path.glob("SB3-*"))

@@ -102,6 +102,16 @@ def parallel_env(arm: str = "baseline", seed: int = 0, **kwargs) -> MarlbcParall
     return MarlbcParallelEnv(arm=arm, seed=seed, **kwargs)
 
 
+def sb3_quiet(model):
+    """``model`` (a Stable-Baselines3 algorithm) with a logger that writes nothing. SB3's default
+    logger makes a directory ``$TMPDIR/SB3-<date-time>`` at every ``learn()``, even with
+    ``verbose=0``; a benchmark or test should leave nothing behind."""
+    from stable_baselines3.common.logger import Logger
+
+    model.set_logger(Logger(folder=None, output_formats=[]))
+    return model
+
+
 def sb3_vec_env(env: MarlbcParallelEnv):
     """The households of ``env`` as one Stable-Baselines3 ``VecEnv`` (slot i = household i), so
     that SB3 trains one shared policy on all of them, as the paper did through SuperSuit's
