@@ -254,7 +254,8 @@ WRITERS = {   # path -> the preset that writes it (None: shared, or not an outpu
     "results/bench/train/ks/n10/seed0.tsv": "full", "results/logs/train/ks/n10/seed0.log": "full",
     "results/ci/runs/ks/n50/seed1/eval.nc": "ci", "figures/ci/irf.png": "ci",
     "results/smoke/claims.md": "smoke", "figures/smoke/cost.pdf": "smoke",
-    "results/benchmarks/ks.nc": None, "results/bench/benchmark_ks.tsv": None,
+    "results/benchmarks/ks.nc": None, "results/benchmarks/game_n9.nc": None,
+    "results/bench/benchmark_ks.tsv": None, "results/bench/benchmark_game_n9.tsv": None,
     "results/logs/benchmark_game_n9.log": None, "config.yaml": None, "src/marlbc/config.py": None,
 }
 
@@ -265,6 +266,13 @@ def test_the_guard_pattern_matches_exactly_the_other_presets_paths(preset):
     pattern = config.other_preset_paths(preset)
     for path, writer in WRITERS.items():
         assert bool(re.fullmatch(pattern, path)) == (writer not in (None, preset)), path
+
+
+@pytest.mark.parametrize("kind", config.BENCHMARK_FILES)
+def test_every_benchmark_file_is_shared_by_all_presets(kind):
+    path = config.benchmark_path("game_n9", kind)        # as the benchmark rules name their files
+    assert path in WRITERS and WRITERS[path] is None
+    assert all(not re.fullmatch(config.other_preset_paths(p), path) for p in config.PRESETS)
 
 
 def test_a_target_of_another_preset_is_refused_naming_the_preset_that_writes_it():

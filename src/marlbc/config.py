@@ -215,8 +215,19 @@ def output_dirs(preset: str) -> tuple[str, str]:
     return ("results", "figures") if preset == "full" else (f"results/{preset}", f"figures/{preset}")
 
 
-# Written by the benchmark rules under every preset (the exact solutions do not depend on it).
-SHARED_OUTPUTS = ("results/benchmarks/", "results/bench/benchmark_", "results/logs/benchmark_")
+# (prefix, suffix) of the files a benchmark rule writes, the same under every preset (the exact
+# solutions do not depend on it): its netCDF, its Snakemake log and its Snakemake benchmark file.
+BENCHMARK_FILES = {"nc": ("results/benchmarks/", ".nc"),
+                   "log": ("results/logs/benchmark_", ".log"),
+                   "tsv": ("results/bench/benchmark_", ".tsv")}
+SHARED_OUTPUTS = tuple(prefix for prefix, _ in BENCHMARK_FILES.values())
+
+
+def benchmark_path(name: str, kind: str = "nc") -> str:
+    """Path of benchmark ``name``'s file of ``kind`` (nc, log, tsv), e.g. ``results/benchmarks/ks.nc``;
+    ``name`` may hold a Snakemake wildcard (``game_n{n}``)."""
+    prefix, suffix = BENCHMARK_FILES[kind]
+    return f"{prefix}{name}{suffix}"
 
 
 def preset_writing(path: str) -> str | None:

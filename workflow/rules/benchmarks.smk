@@ -4,10 +4,10 @@ GAME_N = CFG["arms"]["heterogeneous"]["n"] if "heterogeneous" in CFG["arms"] els
 
 
 rule benchmark_rbc:
-    output: "results/benchmarks/rbc.nc"
+    output: benchmark_path("rbc")
     params: solved_from=benchmark_params("rbc"),
-    log: "results/logs/benchmark_rbc.log"
-    benchmark: "results/bench/benchmark_rbc.tsv"
+    log: benchmark_path("rbc", "log")
+    benchmark: benchmark_path("rbc", "tsv")
     threads: 1
     resources: runtime=10, mem_mb=1000
     conda: "../../environment.yml"
@@ -15,10 +15,10 @@ rule benchmark_rbc:
 
 
 rule benchmark_closed_form:
-    output: "results/benchmarks/closed_form.nc"
+    output: benchmark_path("closed_form")
     params: solved_from=benchmark_params("closed_form"),
-    log: "results/logs/benchmark_closed_form.log"
-    benchmark: "results/bench/benchmark_closed_form.tsv"
+    log: benchmark_path("closed_form", "log")
+    benchmark: benchmark_path("closed_form", "tsv")
     threads: 1
     resources: runtime=5, mem_mb=500
     conda: "../../environment.yml"
@@ -26,10 +26,10 @@ rule benchmark_closed_form:
 
 
 rule benchmark_game:
-    output: "results/benchmarks/game_n{n}.nc"
+    output: benchmark_path("game_n{n}")
     params: solved_from=benchmark_params("game"),
-    log: "results/logs/benchmark_game_n{n}.log"
-    benchmark: "results/bench/benchmark_game_n{n}.tsv"
+    log: benchmark_path("game_n{n}", "log")
+    benchmark: benchmark_path("game_n{n}", "tsv")
     threads: 1
     resources: runtime=5, mem_mb=1000
     conda: "../../environment.yml"
@@ -37,10 +37,10 @@ rule benchmark_game:
 
 
 rule benchmark_ks:
-    output: "results/benchmarks/ks.nc"
+    output: benchmark_path("ks")
     params: solved_from=benchmark_params("ks"),
-    log: "results/logs/benchmark_ks.log"
-    benchmark: "results/bench/benchmark_ks.tsv"
+    log: benchmark_path("ks", "log")
+    benchmark: benchmark_path("ks", "tsv")
     threads: 1
     resources: runtime=20, mem_mb=2000
     conda: "../../environment.yml"
@@ -49,7 +49,5 @@ rule benchmark_ks:
 
 rule benchmarks:
     input:
-        "results/benchmarks/rbc.nc",
-        "results/benchmarks/closed_form.nc",
-        "results/benchmarks/ks.nc",
-        expand("results/benchmarks/game_n{n}.nc", n=GAME_N),
+        [benchmark_path(name) for name in ("rbc", "closed_form", "ks")],
+        expand(benchmark_path("game_n{n}"), n=GAME_N),

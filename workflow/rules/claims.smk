@@ -4,10 +4,10 @@
 
 CLAIM_INPUTS = {
     "C1": lambda: run_files("eval.nc", "rbc_closed_form") + run_files("eval.nc", "rbc")
-    + ["results/benchmarks/closed_form.nc", "results/benchmarks/rbc.nc"],
-    "C2": lambda: run_files("eval.nc", "ks") + ["results/benchmarks/ks.nc"],
+    + [benchmark_path("closed_form"), benchmark_path("rbc")],
+    "C2": lambda: run_files("eval.nc", "ks") + [benchmark_path("ks")],
     "C3": lambda: run_files("eval.nc", "heterogeneous") + run_files("eval.nc", "baseline")
-    + expand("results/benchmarks/game_n{n}.nc", n=GAME_N),
+    + expand(benchmark_path("game_n{n}"), n=GAME_N),
     "C4": lambda: run_files("train.nc", "ks") + run_files("eval.nc", "ks"),
     "C5": lambda: run_files("eval.nc", "ks"),
     "C6": lambda: [bench_tsv(a, n, s) for a, n, s in runs("ks")]

@@ -33,6 +33,9 @@ def eval_params(wildcards):
     return json.dumps({"drift_window": CFG["claims"]["C5"]["drift_window"]})
 
 
+benchmark_path = marlbc.config.benchmark_path   # results/benchmarks/<name>.nc, its log and tsv: shared by all presets
+
+
 def bench_tsv(arm, n, seed):
     """The Snakemake benchmark file (wall time, memory) of one training job."""
     return f"{RESULTS}/bench/train/{arm}/n{n}/seed{seed}.tsv"
@@ -59,12 +62,12 @@ def train_runtime(wildcards):
 def eval_benchmarks(wildcards):
     economy = CFG["arms"][wildcards.arm]["economy"]
     if economy == "ks":
-        return ["results/benchmarks/ks.nc"]
+        return [benchmark_path("ks")]
     if wildcards.arm in ("rbc", "baseline"):
-        return ["results/benchmarks/rbc.nc"]
+        return [benchmark_path("rbc")]
     if wildcards.arm == "heterogeneous":
-        return [f"results/benchmarks/game_n{wildcards.n}.nc"]
-    return ["results/benchmarks/closed_form.nc"]
+        return [benchmark_path(f"game_n{wildcards.n}")]
+    return [benchmark_path("closed_form")]
 
 
 wildcard_constraints:

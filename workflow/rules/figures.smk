@@ -2,12 +2,12 @@
 # (editing figures/common.py, shared by all, reruns them all).
 
 FIGURE_INPUTS = {
-    "closed_form_policy": lambda: run_files("train.nc", "rbc_closed_form") + ["results/benchmarks/closed_form.nc"],
-    "irf": lambda: run_files("eval.nc", "rbc") + ["results/benchmarks/rbc.nc"],
-    "ks_law_of_motion": lambda: run_files("eval.nc", "ks") + ["results/benchmarks/ks.nc"],
-    "ks_wealth": lambda: run_files("eval.nc", "ks") + ["results/benchmarks/ks.nc"],
+    "closed_form_policy": lambda: run_files("train.nc", "rbc_closed_form") + [benchmark_path("closed_form")],
+    "irf": lambda: run_files("eval.nc", "rbc") + [benchmark_path("rbc")],
+    "ks_law_of_motion": lambda: run_files("eval.nc", "ks") + [benchmark_path("ks")],
+    "ks_wealth": lambda: run_files("eval.nc", "ks") + [benchmark_path("ks")],
     "heterogeneity": lambda: run_files("eval.nc", "heterogeneous") + run_files("eval.nc", "baseline")
-    + expand("results/benchmarks/game_n{n}.nc", n=GAME_N),
+    + expand(benchmark_path("game_n{n}"), n=GAME_N),
     "stability": lambda: run_files("train.nc", "ks") + run_files("eval.nc", "ks"),
     "cost": lambda: [bench_tsv(a, n, s) for a, n, s in runs()] + run_files("train.nc"),   # wall_s: resumed jobs
 }
