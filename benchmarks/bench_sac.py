@@ -6,8 +6,8 @@ For each case (arm, n) it runs :func:`marlbc.rl.train.train` for ``--updates`` g
 with the arm's SAC settings from config.yaml (one evaluation at the end, not timed) and prints
 household transitions per second, gradient updates per second and the wall time of the loop.
 ``--ks-full`` also runs the KS arm's full training job at n = 500 end to end, as configured in
-config.yaml (at present 150,000 updates at 0.25 batched steps per update over the 8 environments:
-3e5 transitions per household), and prints its wall time.
+config.yaml (at present 50,000 updates at 0.25 batched steps per update over the 8 environments:
+1e5 transitions per household), and prints its wall time.
 
 If stable-baselines3 is importable (the optional ``peer`` extra), SB3's SAC is timed on the same
 economy at n = 1 through a tiny gymnasium wrapper, with the same network width and batch size.
