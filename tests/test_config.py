@@ -67,6 +67,8 @@ BAD = [
     ("claims.C5.drift_window", 1, ["'claims.C5.drift_window' = 1", ">= 2"]),
     ("presets.ci.budget_scale", 0, ["'presets.ci.budget_scale' = 0", "> 0"]),
     ("presets.ci.n", {"kss": [10]}, ["unknown config key 'presets.ci.n.kss'", "heterogeneous, ks"]),
+    ("presets.ci.arm_budget_scale", {"kss": 1.0}, ["unknown config key 'presets.ci.arm_budget_scale.kss'", "heterogeneous, ks"]),
+    ("presets.ci.arm_budget_scale", {"rbc": 0}, ["'presets.ci.arm_budget_scale.rbc' = 0", "> 0"]),
     ("economy.chat_bounds", [0.9, 0.1], ["'economy.chat_bounds' = [0.9, 0.1]", "low < high"]),
     ("economy.ell_bounds", [0.0, 0.9], ["'economy.ell_bounds.0' = 0.0", "> 0 and < 1"]),
     ("calibrations.paper.ell_bounds", [0.01, 1.2], ["'calibrations.paper.ell_bounds' = [0.01, 1.2]", "high < 1 for utility log_leisure"]),
@@ -111,13 +113,27 @@ def test_the_shipped_config_and_its_presets_validate(cfg):
         r = config.resolve(cfg, preset)
         config.validate(r)
         for arm, spec in r["arms"].items():
-            scale = cfg["presets"][preset]["budget_scale"]
+            scale = cfg["presets"][preset].get("arm_budget_scale", {}).get(arm, cfg["presets"][preset]["budget_scale"])
             assert spec["budget"]["updates"] == max(1, -(-cfg["arms"][arm]["budget"]["updates"] * scale // 1))
     smoke = config.resolve(cfg, "smoke")
     assert smoke["seeds"] == cfg["presets"]["smoke"]["seeds"]
     assert smoke["arms"]["ks"]["n"] == cfg["presets"]["smoke"]["n"]["ks"]
     assert config.resolve(cfg, "full")["arms"]["ks"]["n"] == cfg["arms"]["ks"]["n"]
     assert config.resolve(smoke, "smoke") == smoke          # resolving twice scales once
+
+
+def test_a_preset_can_scale_one_arm_apart(cfg):
+    cfg = copy.deepcopy(cfg)
+    cfg["arms"]["rbc"]["budget"]["updates"] = 1000
+    cfg["arms"]["ks"]["budget"]["updates"] = 1000
+    cfg["presets"]["ci"] = {"budget_scale": 0.25, "arm_budget_scale": {"ks": 0.6}}
+    r = config.resolve(cfg, "ci")
+    assert r["arms"]["rbc"]["budget"]["updates"] == 250
+    assert r["arms"]["ks"]["budget"]["updates"] == 600
+    assert config.resolve(r, "ci") == r                     # resolving twice scales once
+    del cfg["arms"]["ks"]
+    with pytest.raises(ConfigError, match="'presets.ci.arm_budget_scale.ks' names an arm not in 'arms'"):
+        config.validate(cfg)
 
 
 def test_load_reports_missing_file_and_non_mapping(tmp_path):
@@ -288,8 +304,8 @@ def test_a_target_of_another_preset_is_refused_naming_the_preset_that_writes_it(
 def test_a_run_outside_the_presets_sweep_is_refused_by_name(cfg):
     ci = config.resolve(cfg, "ci")
     config.check_run(ci, "ks", 50, 1)                         # in the ci sweep
-    with pytest.raises(ConfigError, match=r"n = 500 is not in the ci preset's sweep of arm 'ks' \(n: \[10, 50, 100\]\)"):
-        config.check_run(ci, "ks", 500, 0)
+    with pytest.raises(ConfigError, match=r"n = 100 is not in the ci preset's sweep of arm 'ks' \(n: \[50, 500\]\)"):
+        config.check_run(ci, "ks", 100, 0)
     with pytest.raises(ConfigError, match=r"seed 2 is not among the ci preset's seeds \(\[0, 1\]\)"):
         config.check_run(ci, "ks", 50, 2)
     with pytest.raises(ConfigError, match="unknown arm 'kss'; allowed: rbc_closed_form"):

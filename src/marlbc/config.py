@@ -5,8 +5,8 @@ schema shipped with the package (the same file Snakemake's ``validate`` uses, li
 ``workflow/schemas/config.schema.yaml``) plus a few cross-field checks; every failure is a
 :class:`ConfigError` whose one-line message names the key, the value and what is allowed.
 
-A *preset* (``full``, ``ci``, ``smoke``) scales every training budget and may replace the
-seeds and the population sweep of an arm; :func:`resolve` applies it.
+A *preset* (``full``, ``ci``, ``smoke``) scales the training budgets (one factor, or one per
+arm) and may replace the seeds and the population sweep of an arm; :func:`resolve` applies it.
 """
 
 from __future__ import annotations
@@ -174,10 +174,17 @@ def _check_cross_fields(cfg: dict) -> None:
                         raise ConfigError(f"config key '{key}' has n = {n}; heterogeneity kind 'grid' "
                                           "needs perfect squares (kind 'spread' takes any n)")
     for preset, spec in cfg["presets"].items():
-        for arm in spec.get("n", {}):
-            if arm not in cfg["arms"]:
-                raise ConfigError(f"config key 'presets.{preset}.n.{arm}' names an arm not in 'arms'; "
-                                  f"allowed: {', '.join(cfg['arms'])}")
+        for key in ("n", "arm_budget_scale"):
+            for arm in spec.get(key, {}):
+                if arm not in cfg["arms"]:
+                    raise ConfigError(f"config key 'presets.{preset}.{key}.{arm}' names an arm not in 'arms'; "
+                                      f"allowed: {', '.join(cfg['arms'])}")
+
+
+def budget_scale(preset_spec: dict, arm: str) -> float:
+    """The factor a preset applies to ``arm``'s budgets: its ``arm_budget_scale`` entry for the
+    arm if there is one, else its ``budget_scale``."""
+    return preset_spec.get("arm_budget_scale", {}).get(arm, preset_spec["budget_scale"])
 
 
 def resolve(cfg: dict, preset: str | None = None) -> dict:
@@ -197,7 +204,8 @@ def resolve(cfg: dict, preset: str | None = None) -> dict:
     out["seeds"] = list(p.get("seeds", cfg["seeds"]))
     for arm, spec in out["arms"].items():
         spec["n"] = list(p.get("n", {}).get(arm, spec["n"]))
-        spec["budget"] = {k: max(1, math.ceil(v * p["budget_scale"])) for k, v in spec["budget"].items()}
+        scale = budget_scale(p, arm)
+        spec["budget"] = {k: max(1, math.ceil(v * scale)) for k, v in spec["budget"].items()}
     out["presets"][preset] = {"budget_scale": 1.0}
     return out
 

@@ -52,8 +52,11 @@ def run_description(cfg: dict, preset: str) -> str:
     seeds = p.get("seeds", cfg["seeds"])
     sweeps = "; ".join(f"{arm} n = {', '.join(map(str, p.get('n', {}).get(arm, spec['n'])))}"
                        for arm, spec in cfg["arms"].items())
-    return (f"Preset `{preset}`: seeds {', '.join(map(str, seeds))}; training budgets × {p['budget_scale']:g} "
-            f"of config.yaml's; {sweeps}. Thresholds from config.yaml (`claims`).")
+    per_arm = ", ".join(f"{arm} × {scale:g}" for arm, scale in p.get("arm_budget_scale", {}).items()
+                        if arm in cfg["arms"])
+    budgets = f"training budgets × {p['budget_scale']:g} of config.yaml's" + (f" ({per_arm})" if per_arm else "")
+    return (f"Preset `{preset}`: seeds {', '.join(map(str, seeds))}; {budgets}; {sweeps}. "
+            "Thresholds from config.yaml (`claims`).")
 
 
 def claims_table(results: Iterable[dict], description: str | None = None) -> str:
