@@ -11,6 +11,7 @@ rule train:
     log: f"{RESULTS}/logs/train/{{arm}}/n{{n}}/seed{{seed}}.log"
     benchmark: f"{RESULTS}/bench/train/{{arm}}/n{{n}}/seed{{seed}}.tsv"
     threads: 1
+    priority: train_runtime   # longest first, so that no long job is left to run alone at the end
     resources:
         runtime=train_runtime,
         mem_mb=lambda wc: 1500 + 4 * int(wc.n),
