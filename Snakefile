@@ -12,7 +12,7 @@ from snakemake.utils import min_version, validate
 
 import marlbc.config
 
-min_version("9.0")
+min_version("9.27")   # callable rule priorities
 
 configfile: "config.yaml"
 
