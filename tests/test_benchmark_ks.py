@@ -302,7 +302,8 @@ def test_solution_policy_through_the_evaluation_reproduces_its_statistics(full):
     ``evaluate_policy`` in 500 simulated households on the benchmark's z path, gives the
     solution's mean K, wealth Gini and law of motion (the solution: a continuum histogram)."""
     from marlbc.economy import make_params
-    from marlbc.evaluation.evaluate import ObsPolicyFromKS, evaluate_policy
+    from marlbc.evaluation.evaluate import evaluate_policy
+    from marlbc.evaluation.policies import ObsPolicyFromKS
 
     cfg = config.resolve(config.load(ROOT / "config.yaml"), "full")
     n = 500

@@ -21,7 +21,7 @@ from marlbc.evaluation.cost import equal_workload_scale, read_benchmark_tsv
 from marlbc.claims.common import Metric, fidelity
 from marlbc.economy import make_params
 from marlbc.evaluation import evaluate_policy
-from marlbc.evaluation.evaluate import constant_policy, steady_state_policy
+from marlbc.evaluation.policies import constant_policy, steady_state_policy
 
 from .conftest import ROOT
 

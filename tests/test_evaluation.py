@@ -18,10 +18,10 @@ from marlbc.benchmarks.steady_state import closed_form, steady_state
 from marlbc.economy import make_economy, make_params
 from marlbc.evaluation import aggregate, evaluate, evaluate_policy
 from marlbc.evaluation import io as eio
-from marlbc.evaluation.evaluate import (KAPolicy, ObsPolicyFromKA, _rbc_irf, gini_rows,
-                                        rbc_observation, regress_law_of_motion, steady_state_policy,
-                                        constant_policy, price_effect_weight, trend_drift,
-                                        wealth_persistence)
+from marlbc.evaluation.evaluate import _rbc_irf, price_effect_weight, wealth_persistence
+from marlbc.evaluation.policies import (KAPolicy, ObsPolicyFromKA, constant_policy, rbc_observation,
+                                        steady_state_policy)
+from marlbc.evaluation.statistics import gini_rows, regress_law_of_motion, trend_drift
 
 FAST = {"det_envs": 2, "det_periods": 700, "sim_envs": 2, "sim_periods": 800, "sim_burn": 200,
         "euler_periods": 1500, "euler_burn": 200, "welfare_paths": 100, "welfare_T": 400}

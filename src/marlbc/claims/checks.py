@@ -50,7 +50,7 @@ Conventions shared by the checks (thresholds are ``cfg['claims'][<id>]``):
   progress = (R_final − R_0)/(R_best − R_0) must be ≥ curve_fraction_min; 1 when the curve
   never rose above R_0 and ends there.
 - C5: for each arm given, at its largest n: ``det_drift`` (trend change of aggregate K over the
-  last drift_window quarters of the shock-free rollout, see ``evaluation.evaluate.trend_drift``;
+  last drift_window quarters of the shock-free rollout, see ``evaluation.statistics.trend_drift``;
   KS: z held fixed) ≤ drift_max, worst seed and env; across seeds, the final level (mean over the
   window; KS per z state) must agree: (max − min)/mean ≤ seed_spread_max.
 - C6: wall seconds ``s`` of the Snakemake benchmark TSVs of the training jobs, or train.nc's
@@ -82,7 +82,8 @@ from ..benchmarks.game import (GameSolveError, euler_tolerance, residuals as gam
                                windfall_persistence)
 from ..evaluation.cost import (RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv,
                                train_wall_seconds)
-from ..evaluation.evaluate import IRF_VARIABLES, trend_drift
+from ..evaluation.evaluate import IRF_VARIABLES
+from ..evaluation.statistics import trend_drift
 from ..evaluation.io import open_checked, parse_run_path, run_key
 from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
                      rel_spread, worst)

@@ -4,6 +4,9 @@
     evaluate_policy(cfg, policy, arm, n, seed, out=None) -> (Dataset, dict)
     aggregate(cfg, eval_files, train_files, out) -> Dataset     results/marlbc.nc
     io: write_netcdf, open_checked, atomic_write_json / _text, provenance
+    policies: stand-in policies (the benchmarks' rules, constant rules) and the learned n = 1 policy as (K, A) -> (ĉ, ℓ)
+    statistics: Gini, the KS law-of-motion regression, drift of a path
+    variables: units and long names of every number in eval.nc
 """
 
 from .aggregate import aggregate

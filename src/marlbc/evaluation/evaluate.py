@@ -21,7 +21,7 @@ RBC family (rbc_closed_form, rbc, baseline, heterogeneous)
      from the no-shock path that starts at the policy's own deterministic steady state (a flat
      line once converged) for Y, C, I, L, K, r, w (``irf_<X>(shock, quarter)``). For n = 1 the
      paths come from :func:`marlbc.benchmarks.rbc.simulate` with the learned policy wrapped as
-     a ``(K, A) -> (ĉ, ℓ)`` callable (:class:`KAPolicy`); for n > 1 from the batched economy.
+     a ``(K, A) -> (ĉ, ℓ)`` callable (:class:`~marlbc.evaluation.policies.KAPolicy`); for n > 1 from the batched economy.
   4. n > 1: *wealth persistence* (``wealth_persistence(hh_sample, quarter_p)``, scalars
      ``wealth_persistence_1/10/40``): the share of a +10 % deviation of one household's capital
      from the steady state left 1, 10 and 40 quarters later (:func:`wealth_persistence`); and the
@@ -50,15 +50,15 @@ Krusell–Smith (ks)
      means over the window).
 
 Everything is written to one netCDF (atomically, with provenance attributes), every variable
-with ``units`` and a ``long_name`` (paths: :data:`RBC_UNITS`, :data:`KS_UNITS`; the summary
-scalars: :func:`scalar_attrs`, from :data:`SCALARS` and those tables), and a flat
+with ``units`` and a ``long_name`` (:mod:`marlbc.evaluation.variables`: the
+paths' tables ``RBC_UNITS``, ``KS_UNITS``; the summary scalars' ``SCALARS``), and a flat
 JSON-able summary is returned: the shock-free steady state per head (``chat, ell, K, L, C, Y``;
 KS: ``mean_K, gini``) averaged over households, plus the other scalars.
 
 Definitions used by the claim checks:
 - ``det_drift`` = relative change of the OLS trend of aggregate K over the last
   ``drift_window`` quarters of the shock-free rollout, |slope·(window − 1)| / mean (max over
-  envs; :func:`trend_drift`); ``det_range`` = max over the window of |K_t / K_T − 1|. For KS
+  envs; :func:`marlbc.evaluation.statistics.trend_drift`); ``det_range`` = max over the window of |K_t / K_T − 1|. For KS
   (idiosyncratic shocks remain) the shock-free rollout holds the aggregate state fixed:
   ``det_envs`` economies, half with z = good for ever and half with z = bad.
 - ``chat_at_bound_frac`` = share of household-quarters of the shock simulation with ĉ within
@@ -83,143 +83,18 @@ import xarray as xr
 from .. import config as _config
 from ..benchmarks import ks as ks_bm
 from ..benchmarks import rbc as rbc_bm
-from ..benchmarks.steady_state import steady_state
 from ..economy import KSEconomy, RBCEconomy, make_economy
 from ..economy.base import DTYPE
-from ..economy.rbc import TYPE_SCALE
 from .io import open_checked, parse_run_path, write_netcdf
+from .policies import KAPolicy, act
+from .statistics import gini_rows, range_drift, regress_law_of_motion, trend_drift
+from .variables import KS_UNITS, RBC_UNITS, scalar_attrs
 
-__all__ = ["DEFAULTS", "IRF_VARIABLES", "KAPolicy", "ObsPolicyFromKA", "ObsPolicyFromKS", "constant_policy",
-           "evaluate", "evaluate_policy", "gini_rows", "ks_benchmark_path_spec", "price_effect_weight", "rbc_observation",
-           "range_drift", "regress_law_of_motion", "run_metadata", "scalar_attrs", "steady_state_policy", "trend_drift",
-           "wealth_persistence"]
+__all__ = ["DEFAULTS", "IRF_VARIABLES", "evaluate", "evaluate_policy", "ks_benchmark_path_spec", "price_effect_weight",
+           "run_metadata", "wealth_persistence"]
 
 IRF_VARIABLES = rbc_bm.IRF_VARIABLES                     # Y, C, I, L, K, r, w
 SS_KEYS = ("chat", "ell", "K", "L", "C", "Y", "I", "r", "w")   # file names ss_<key>
-# --- what every number of eval.nc is: name -> (units, long_name) ---------------------------------
-# per-head paths (env, t) and (env_det, t_det) of each family; the file adds which rollout it is
-RBC_UNITS = {"K": ("capital per head", "capital per head at the start of the quarter"),
-             "C": ("goods per head per quarter", "consumption per head"),
-             "Y": ("goods per head per quarter", "output per head"),
-             "L": ("hours per head", "hours per head"),
-             "I": ("goods per head per quarter", "investment per head, mean k' - (1 - delta) mean k"),
-             "A": ("1", "total factor productivity A"),
-             "r": ("per quarter", "base rental rate of capital R (r_i = kappa_i R)"),
-             "w": ("goods per hour", "base wage W (w_i = lambda_i W)"),
-             "chat": ("1", "mean consumption fraction c/a over households"),
-             "ell": ("hours", "mean hours over households"),
-             "reward": ("utils", "mean period utility over households"),
-             "gini_k": ("1", "Gini coefficient of capital k_i across households"),
-             "sd_logc_t": ("1", "standard deviation of log consumption across households")}
-KS_UNITS = {"K": ("capital per head", "capital per head at the start of the quarter"),
-            "C": ("goods per head per quarter", "consumption per head"),
-            "Y": ("goods per head per quarter", "output per head z K^alpha L^(1-alpha)"),
-            "L": ("labour per head", "labour input per head, l_bar times the employment rate"),
-            "I": ("goods per head per quarter", "investment per head, mean k' - (1 - delta) mean k"),
-            "r": ("per quarter", "rental rate of capital"), "w": ("goods per unit of labour", "wage"),
-            "chat": ("1", "mean consumption fraction c/a over households"),
-            "reward": ("utils", "mean period utility over households"),
-            "gini_k": ("1", "Gini coefficient of capital k_i across households"),
-            "sd_logc_t": ("1", "standard deviation of log consumption across households"),
-            "unemployment": ("1", "unemployment rate")}
-PATH_UNITS = {"rbc": RBC_UNITS, "ks": KS_UNITS}
-# summary scalars that are ergodic means of a path (the path's units)
-MEAN_OF = {"mean_K": "K", "mean_C": "C", "mean_Y": "Y", "mean_L": "L", "mean_I": "I", "mean_chat": "chat",
-           "mean_ell": "ell", "mean_reward": "reward", "gini": "gini_k", "sd_logc": "sd_logc_t"}
-_NO_AGG = "the rollout without aggregate shocks (RBC: A = 1; KS: z held at good or bad for ever)"
-_ERGODIC = "over quarters t >= sim_burn and the economies of the simulation with aggregate shocks"
-# the other summary scalars, by their name in the file
-SCALARS = {
-    "det_drift": ("1", f"relative drift of capital per head over the last drift_window quarters of {_NO_AGG}: "
-                       "|OLS trend slope x (window - 1)| / mean over the window, max over economies"),
-    "det_range": ("1", f"max over the last drift_window quarters of |K_t / K_T - 1| (K_T: last quarter) in {_NO_AGG}, "
-                       "max over economies"),
-    "drift_window": ("quarters", "length of the final window of det_drift and det_range (KS: also of K_det_good, "
-                                 "K_det_bad and gini_det_good)"),
-    "det_env_spread": ("1", "(max - min) / mean over the shock-free economies (different initial capital draws) of "
-                            "capital per head in the last quarter"),
-    "det_fixed_point_at": ("quarters", "quarter after which every household's capital in the shock-free rollout was "
-                                       "a fixed point to 1e-14 (|k'/k - 1|); -1: not reached"),
-    "gini_ss": ("1", "Gini coefficient across households of steady-state capital k_i (last quarter of the shock-free "
-                     "rollout, mean over its economies); 0 for n = 1"),
-    "cv_k_ss": ("1", "coefficient of variation (std / mean) across households of steady-state capital k_i; 0 for n = 1"),
-    "sd_logc_ss": ("1", "standard deviation across households of log steady-state consumption c_i; 0 for n = 1"),
-    **{f"wealth_persistence_{q}": ("1", f"share of a +10 % deviation of one household's capital from the shock-free "
-                                        f"steady state left after {q} quarter(s) (the others at theirs), median over "
-                                        f"the sampled households") for q in (1, 10, 40)},
-    "price_effect_weight": ("1", "present value of the change of log(K/L) after a one-quarter blip in one household's "
-                                 "capital (the others on the policy), relative to the one-quarter effect that C3's "
-                                 "game counts (1 there)"),
-    "std_logY": ("1", f"standard deviation over time of log output per head (unfiltered), {_ERGODIC}: mean over "
-                      "economies of each economy's std"),
-    "std_logY_hp_pct": ("percent", f"100 x standard deviation of the HP-filtered (lambda = 1600) cycle of log output "
-                                   f"per head, {_ERGODIC}: mean over economies"),
-    "eval_return": ("utils", "discounted return sum_t beta^t u_t per household over the whole simulation with "
-                             "aggregate shocks (from t = 0), mean over households and economies"),
-    "chat_at_bound_frac": ("1", "share of household-quarters of the simulation with aggregate shocks with c/a within "
-                                "1 % of the bounds' width of either bound"),
-    "n_nonfinite": ("1", "number of non-finite entries in the aggregate paths (K, C, chat, reward; RBC: ell) of the "
-                         "rollout without aggregate shocks and the simulation with them (0 in a sound evaluation)"),
-    "periods_det": ("quarters", f"length of {_NO_AGG}"),
-    "periods_sim": ("quarters", "length of the simulation with aggregate shocks (KS: burn-in plus z_path_T)"),
-    "sim_burn": ("quarters", "quarters at the start of the simulation with aggregate shocks left out of its ergodic "
-                             "means (KS: the law of motion is regressed on t >= sim_burn)"),
-    # RBC with full depreciation: the closed form
-    "cf_chat": ("1", "closed-form optimal consumption fraction c/a = 1 - alpha beta (delta = 1)"),
-    "cf_ell": ("hours", "closed-form optimal hours (delta = 1)"),
-    **{f"cf_{x}_{stat}_rel_err": ("1", f"{word} over the quarters t >= sim_burn and economies of the simulation with "
-                                       f"shocks of |{x}_t / cf_{x} - 1| ({x}_t: mean over households)")
-       for x in ("chat", "ell") for stat, word in (("max", "max"), ("mean", "mean"))},
-    # RBC n = 1: scored by benchmarks.rbc
-    "euler_mean": ("log10", "mean log10 Euler-equation error |1 - c_implied/c| on the policy's own ergodic set "
-                            "(benchmarks.rbc.euler_errors)"),
-    "euler_max": ("log10", "max log10 Euler-equation error |1 - c_implied/c| on the policy's own ergodic set "
-                           "(benchmarks.rbc.euler_errors)"),
-    "labour_mean": ("log10", "mean log10 labour-condition (intratemporal) error on the policy's own ergodic set"),
-    "labour_max": ("log10", "max log10 labour-condition (intratemporal) error on the policy's own ergodic set"),
-    "welfare_loss_pct": ("percent", "consumption-equivalent welfare loss 100 x Delta of the policy against the global "
-                                    "solution, over the benchmark's ergodic start states (benchmarks.rbc.welfare_loss)"),
-    # Krusell-Smith: the learned law of motion log K' = a_z + b_z log K (OLS over t >= sim_burn)
-    **{f"{c}_{z}": ("1", f"{what} of the learned law of motion log K' = a_z + b_z log K in the {z} aggregate state "
-                         f"(OLS of log K_t+1 on log K_t over t >= sim_burn with z_t = {z}), mean over economies")
-       for c, what in (("a", "intercept a_z"), ("b", "slope b_z")) for z in ("good", "bad")},
-    **{f"r2_{z}": ("1", f"R^2 of the learned law of motion in the {z} aggregate state, mean over economies")
-       for z in ("good", "bad")},
-    **{f"den_haan_{stat}": ("percent", f"den Haan dynamic forecast error: {stat} over t >= sim_burn of "
-                                       f"100 |log K_forecast - log K| (K_forecast iterated on the learned law of "
-                                       f"motion alone from K at sim_burn), mean over economies")
-       for stat in ("max", "mean")},
-    **{f"K_det_{z}": ("capital per head", f"capital per head with z held at {z} for ever (idiosyncratic shocks "
-                                          f"remain): mean over the last drift_window quarters and those economies")
-       for z in ("good", "bad")},
-    "gini_det_good": ("1", "Gini coefficient of capital across households with z held at good for ever: mean over the "
-                           "cross-sections (every stat_stride) of the last drift_window quarters and those economies"),
-    "ks_envs": ("1", "number of economies simulated on the benchmark's z path (different idiosyncratic draws)"),
-    "z_path_T": ("quarters", "length of the benchmark's aggregate z path after its burn-in (sim_burn)"),
-    "z_path_seed": ("1", "seed of the benchmark's aggregate z path"),
-    "eval_seconds": ("s", "wall-clock seconds of the evaluation"),
-}
-
-
-def scalar_attrs(name: str, family: str) -> dict:
-    """``units`` and ``long_name`` of the summary scalar ``name`` (its name in eval.nc: ``ss_K``,
-    ``mean_K``, ``a_good``, ...) of a ``family`` ("rbc" or "ks") evaluation."""
-    paths = PATH_UNITS[family]
-    if name in SCALARS:
-        units, long_name = SCALARS[name]
-    elif name.startswith("ss_") and name[3:] in paths:
-        units, ln = paths[name[3:]]
-        long_name = (f"the policy's own shock-free steady state (last quarter of the shock-free rollout, mean "
-                     f"over its economies): {ln}")
-    elif MEAN_OF.get(name) in paths:
-        units, ln = paths[MEAN_OF[name]]
-        long_name = f"{ln}: mean {_ERGODIC}"
-    else:
-        raise KeyError(f"summary scalar {name!r} has no units and description: add it to "
-                       f"marlbc.evaluation.evaluate.SCALARS")
-    return {"units": units, "long_name": long_name}
-
-
 SHOCKS = ("one_sigma", "log_0.1")             # the names of benchmarks.rbc.to_dataset
 
 DEFAULTS = {
@@ -247,185 +122,6 @@ DEFAULTS = {
     "ks_seed": None,
     "ks_benchmark": None,    # path of results/benchmarks/ks.nc: read z_index from it
 }
-
-
-# --------------------------------------------------------------------------------------------
-# Policies: the learned-policy interface and stand-ins
-# --------------------------------------------------------------------------------------------
-
-def act(policy: Callable, obs: torch.Tensor) -> torch.Tensor:
-    """Actions of a deterministic policy as float64 (…, d), without autograd."""
-    with torch.no_grad():
-        a = policy(obs)
-    return torch.as_tensor(a).to(DTYPE)
-
-
-def rbc_observation(p, k, mean_k, logA, kappa=None, lam=None) -> torch.Tensor:
-    """The RBC economy's observation (…, 5) for own capital ``k``, mean capital ``mean_k`` and
-    ``logA`` (broadcast), types κ, λ (default 1): the formula of ``RBCEconomy.observe``."""
-    k, mean_k, logA = (torch.as_tensor(x, dtype=DTYPE) for x in (k, mean_k, logA))
-    k, mean_k, logA = torch.broadcast_tensors(k, mean_k, logA)
-    log_kss = math.log(p.k_ss)
-    inv_sd = 1.0 / p.sd_logA if p.sigma_A > 0 else 1.0
-    kappa = torch.ones_like(k) if kappa is None else torch.as_tensor(kappa, dtype=DTYPE).expand_as(k)
-    lam = torch.ones_like(k) if lam is None else torch.as_tensor(lam, dtype=DTYPE).expand_as(k)
-    return torch.stack([torch.log(k) - log_kss, torch.log(mean_k) - log_kss, logA * inv_sd,
-                        (kappa - 1) / TYPE_SCALE, (lam - 1) / TYPE_SCALE], -1)
-
-
-class KAPolicy:
-    """A learned RBC policy for n = 1 as the benchmarks' callable ``(K, A) -> (ĉ, ℓ)``
-    (NumPy arrays of one shape, levels), so that :mod:`marlbc.benchmarks.rbc` can score it."""
-
-    def __init__(self, policy: Callable, params):
-        self.policy, self.p = policy, params
-        self._log_kss = math.log(params.k_ss)
-        self._inv_sd = 1.0 / params.sd_logA if params.sigma_A > 0 else 1.0
-
-    def __call__(self, K, A):
-        K, A = np.broadcast_arrays(np.asarray(K, float), np.asarray(A, float))
-        obs = np.zeros((*K.shape, 5))
-        obs[..., 0] = np.log(K) - self._log_kss
-        obs[..., 1] = obs[..., 0]
-        obs[..., 2] = np.log(A) * self._inv_sd
-        a = act(self.policy, torch.from_numpy(obs)).numpy()
-        return a[..., 0].reshape(K.shape), a[..., 1].reshape(K.shape)
-
-
-class ObsPolicyFromKA:
-    """A ``(K, A) -> (ĉ, ℓ)`` policy (e.g. the benchmark's) as an observation policy for the RBC
-    economies, applied to each household's own capital (a stand-in for learned policies)."""
-
-    def __init__(self, fn: Callable, params):
-        self.fn, self.p = fn, params
-        self.action_names = ("chat", "ell")
-
-    def __call__(self, obs: torch.Tensor) -> torch.Tensor:
-        k = self.p.k_ss * torch.exp(obs[..., 0])
-        A = torch.exp(obs[..., 2] * (self.p.sd_logA if self.p.sigma_A > 0 else 1.0))
-        chat, ell = self.fn(k.numpy(), A.numpy())
-        return torch.stack([torch.as_tensor(np.asarray(chat, float)),
-                            torch.as_tensor(np.asarray(ell, float))], -1).to(DTYPE)
-
-
-class ObsPolicyFromKS:
-    """The Krusell–Smith solution's savings rule k'(z, ε, K, k) as an observation policy for the
-    KS economies of ``params`` (a stand-in for learned policies): ĉ = 1 − k'/a, with k' linear
-    in own capital on the solution's grid ``k_grid`` and in aggregate capital on ``K_grid``
-    (extrapolated linearly beyond it, as the solution's own simulation does). ``policy_k`` is
-    indexed [z (good, bad), ε (employed, unemployed), K, k], as ``KSSolution.policy``."""
-
-    def __init__(self, policy_k, k_grid, K_grid, params):
-        self.kp = torch.tensor(np.asarray(policy_k, float))      # copies: the arrays may be read-only
-        self.k_grid = torch.tensor(np.asarray(k_grid, float))
-        self.K_grid = torch.tensor(np.asarray(K_grid, float))
-        self.eco = KSEconomy(params, 1, check_actions=False)     # reads k, K, a from observations
-        self.lo, self.hi = params.chat_bounds
-        self.action_names = ("chat",)
-
-    @classmethod
-    def from_dataset(cls, ds: xr.Dataset, params) -> "ObsPolicyFromKS":
-        """From a KS benchmark dataset (``results/benchmarks/ks.nc``)."""
-        return cls(ds["policy_k"].values, ds["k"].values, ds["K_grid"].values, params)
-
-    @staticmethod
-    def _weights(grid: torch.Tensor, x: torch.Tensor, extrapolate: bool):
-        i = (torch.searchsorted(grid, x.contiguous()) - 1).clamp(0, len(grid) - 2)
-        w = (x - grid[i]) / (grid[i + 1] - grid[i])
-        return i, (w if extrapolate else w.clamp(0.0, 1.0))
-
-    def __call__(self, obs: torch.Tensor) -> torch.Tensor:
-        k, K, a = self.eco.cash_on_hand(obs)
-        z = (obs[..., 2] < 0).long()                  # +1 good (0), −1 bad (1)
-        e = (obs[..., 3] < 0).long()                  # +1 employed (0), −1 unemployed (1)
-        iK, wK = self._weights(self.K_grid, K, extrapolate=True)
-        ik, wk = self._weights(self.k_grid, k, extrapolate=False)
-        at = lambda dK, dk: self.kp[z, e, iK + dK, ik + dk]    # noqa: E731
-        kp = ((1 - wK) * ((1 - wk) * at(0, 0) + wk * at(0, 1))
-              + wK * ((1 - wk) * at(1, 0) + wk * at(1, 1)))
-        return (1.0 - kp / a).clamp(self.lo, self.hi).unsqueeze(-1)
-
-
-def constant_policy(values) -> Callable:
-    """The state-independent rule ``values`` (one per action) as an observation policy."""
-    v = torch.as_tensor(values, dtype=DTYPE)
-
-    def policy(obs: torch.Tensor) -> torch.Tensor:
-        return v.expand(*obs.shape[:-1], v.numel()).clone()
-    return policy
-
-
-def steady_state_policy(params) -> Callable:
-    """The representative steady state's (ĉ, ℓ) as a constant policy (RBC), or, for KS, the
-    consumption fraction (Y − δK)/((1 − δ)K + Y) of the representative steady state at mean
-    employment. With δ = 1 it is the exact closed form ĉ = 1 − αβ, ℓ*."""
-    if isinstance(params, type(None)):
-        raise ValueError("params is None")
-    if hasattr(params, "K_ss") and not hasattr(params, "k_ss"):        # KSParams
-        L = params.l_bar * (1.0 - 0.5 * (params.u[0] + params.u[1]))
-        K = params.K_ss
-        Y = K**params.alpha * L ** (1.0 - params.alpha)
-        return constant_policy([(Y - params.delta * K) / ((1.0 - params.delta) * K + Y)])
-    ss = steady_state(params.alpha, params.beta, params.delta, params.utility, params.chi, params.b)
-    return constant_policy([ss.chat, ss.L])
-
-
-# --------------------------------------------------------------------------------------------
-# Statistics
-# --------------------------------------------------------------------------------------------
-
-def gini_rows(x: torch.Tensor) -> torch.Tensor:
-    """Gini coefficient of each row of ``x`` (…, n) of non-negative values with equal weights:
-    G = 2 Σ_i i x_(i) / (n Σ x) − (n + 1)/n (that of ``benchmarks.ks.gini`` for point masses)."""
-    n = x.shape[-1]
-    if n == 1:
-        return torch.zeros(x.shape[:-1], dtype=x.dtype)
-    xs, _ = torch.sort(x, dim=-1)
-    i = torch.arange(1, n + 1, dtype=x.dtype)
-    return (2.0 * (xs * i).sum(-1) / (n * xs.sum(-1)) - (n + 1.0) / n).clamp_min(0.0)
-
-
-def regress_law_of_motion(K: np.ndarray, z: np.ndarray, burn: int):
-    """OLS of log K_{t+1} on log K_t separately for z_t = good (0) and bad (1), t ≥ burn.
-
-    Returns coefs [[a_good, b_good], [a_bad, b_bad]], R² (good, bad) and the standard error of
-    the regression (good, bad): the benchmark's definition (``benchmarks.ks``)."""
-    x, y, zz = np.log(K[burn:-1]), np.log(K[burn + 1:]), np.asarray(z)[burn:-1]
-    coefs, r2, se = np.full((2, 2), np.nan), np.full(2, np.nan), np.full(2, np.nan)
-    for s in range(2):
-        xs, ys = x[zz == s], y[zz == s]
-        if len(xs) < 3 or not np.all(np.isfinite(xs)) or not np.all(np.isfinite(ys)):
-            continue
-        X = np.column_stack([np.ones_like(xs), xs])
-        beta, *_ = np.linalg.lstsq(X, ys, rcond=None)
-        res = ys - X @ beta
-        coefs[s] = beta
-        tss = np.sum((ys - ys.mean()) ** 2)
-        r2[s] = 1.0 - res @ res / tss if tss > 0 else np.nan
-        se[s] = math.sqrt(res @ res / max(len(ys) - 2, 1))
-    return coefs, r2, se
-
-
-def trend_drift(path, window: int) -> np.ndarray:
-    """Relative drift of a path over its last ``window`` entries (along the last axis): the change
-    over the window of the OLS linear trend, divided by the window's mean,
-    |slope · (window − 1)| / mean. Zero for a settled path; for a converging deterministic path
-    it is (about) the change over the window; for a stochastic stationary path it is not
-    inflated by the noise. NaN if the path is shorter than the window or not finite."""
-    path = np.asarray(path, float)
-    if path.shape[-1] < window:
-        return np.full(path.shape[:-1], np.nan)
-    w = path[..., -window:]
-    t = np.arange(window) - (window - 1) / 2.0
-    slope = (w * t).sum(-1) / (t * t).sum()
-    return np.abs(slope * (window - 1)) / w.mean(-1)
-
-
-def range_drift(path, window: int) -> np.ndarray:
-    """max over the last ``window`` entries of |x_t / x_T − 1| (along the last axis)."""
-    path = np.asarray(path, float)
-    w = path[..., -min(window, path.shape[-1]):]
-    return np.max(np.abs(w / w[..., -1:] - 1.0), axis=-1)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""Statistics of simulated paths and cross-sections: the Gini coefficient, the Krusell–Smith
+law-of-motion regression and the drift of a path that should have settled.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+__all__ = ["gini_rows", "range_drift", "regress_law_of_motion", "trend_drift"]
+
+
+def gini_rows(x: torch.Tensor) -> torch.Tensor:
+    """Gini coefficient of each row of ``x`` (…, n) of non-negative values with equal weights:
+    G = 2 Σ_i i x_(i) / (n Σ x) − (n + 1)/n (that of ``benchmarks.ks.gini`` for point masses)."""
+    n = x.shape[-1]
+    if n == 1:
+        return torch.zeros(x.shape[:-1], dtype=x.dtype)
+    xs, _ = torch.sort(x, dim=-1)
+    i = torch.arange(1, n + 1, dtype=x.dtype)
+    return (2.0 * (xs * i).sum(-1) / (n * xs.sum(-1)) - (n + 1.0) / n).clamp_min(0.0)
+
+
+def regress_law_of_motion(K: np.ndarray, z: np.ndarray, burn: int):
+    """OLS of log K_{t+1} on log K_t separately for z_t = good (0) and bad (1), t ≥ burn.
+
+    Returns coefs [[a_good, b_good], [a_bad, b_bad]], R² (good, bad) and the standard error of
+    the regression (good, bad): the benchmark's definition (``benchmarks.ks``)."""
+    x, y, zz = np.log(K[burn:-1]), np.log(K[burn + 1:]), np.asarray(z)[burn:-1]
+    coefs, r2, se = np.full((2, 2), np.nan), np.full(2, np.nan), np.full(2, np.nan)
+    for s in range(2):
+        xs, ys = x[zz == s], y[zz == s]
+        if len(xs) < 3 or not np.all(np.isfinite(xs)) or not np.all(np.isfinite(ys)):
+            continue
+        X = np.column_stack([np.ones_like(xs), xs])
+        beta, *_ = np.linalg.lstsq(X, ys, rcond=None)
+        res = ys - X @ beta
+        coefs[s] = beta
+        tss = np.sum((ys - ys.mean()) ** 2)
+        r2[s] = 1.0 - res @ res / tss if tss > 0 else np.nan
+        se[s] = math.sqrt(res @ res / max(len(ys) - 2, 1))
+    return coefs, r2, se
+
+
+def trend_drift(path, window: int) -> np.ndarray:
+    """Relative drift of a path over its last ``window`` entries (along the last axis): the change
+    over the window of the OLS linear trend, divided by the window's mean,
+    |slope · (window − 1)| / mean. Zero for a settled path; for a converging deterministic path
+    it is (about) the change over the window; for a stochastic stationary path it is not
+    inflated by the noise. NaN if the path is shorter than the window or not finite."""
+    path = np.asarray(path, float)
+    if path.shape[-1] < window:
+        return np.full(path.shape[:-1], np.nan)
+    w = path[..., -window:]
+    t = np.arange(window) - (window - 1) / 2.0
+    slope = (w * t).sum(-1) / (t * t).sum()
+    return np.abs(slope * (window - 1)) / w.mean(-1)
+
+
+def range_drift(path, window: int) -> np.ndarray:
+    """max over the last ``window`` entries of |x_t / x_T − 1| (along the last axis)."""
+    path = np.asarray(path, float)
+    w = path[..., -min(window, path.shape[-1]):]
+    return np.max(np.abs(w / w[..., -1:] - 1.0), axis=-1)
