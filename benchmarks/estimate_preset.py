@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 
 from marlbc import config
+from marlbc.rl.sac import SACConfig
 from marlbc.rl.train import train
 
 
@@ -42,6 +43,11 @@ def time_slice(job: tuple[str, str, int, int]) -> tuple[str, int, int, float]:
         t0 = time.perf_counter()
         train(cfg, arm, n, 0, Path(d), preset="full", progress=False)
         return arm, n, updates, time.perf_counter() - t0
+
+
+def eval_every(cfg: dict, arm: str) -> int:
+    """Updates between the arm's evaluations during training (SACConfig's default if unset)."""
+    return cfg["arms"][arm].get("sac", {}).get("eval_every", SACConfig.eval_every)
 
 
 def lay_out(durations: list[float], cores: int) -> float:
@@ -63,7 +69,7 @@ def main() -> None:
     cases = [(arm, n) for arm, spec in cfg["arms"].items() for n in spec["n"]]
     slices = []
     for arm, n in cases:
-        every = cfg["arms"][arm].get("sac", {}).get("eval_every", 1000)
+        every = eval_every(cfg, arm)
         slices += [(args.config, arm, n, every), (args.config, arm, n, 2 * every)]
     print(f"preset {args.preset!r}: {len(cases)} distinct jobs x {len(cfg['seeds'])} seeds; timing "
           f"{len(slices)} slices, {args.cores} at a time ...", flush=True)
@@ -74,7 +80,7 @@ def main() -> None:
     print(f"{'arm':<16} {'n':>4} {'updates':>8} {'fixed s':>8} {'ms/update':>10} {'job s':>7}")
     durations = []
     for arm, n in cases:
-        every = cfg["arms"][arm].get("sac", {}).get("eval_every", 1000)
+        every = eval_every(cfg, arm)
         t1, t2 = walls[(arm, n, every)], walls[(arm, n, 2 * every)]
         b = (t2 - t1) / every
         a = max(t1 - b * every, 0.0)
