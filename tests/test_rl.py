@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose
 from marlbc import config
 from marlbc.config import ConfigError
 from marlbc.rl import load_policy
-from marlbc.rl.sac import SAC, CriticEnsemble, ReplayBuffer, SACConfig
+from marlbc.rl.sac import SAC, CriticEnsemble, ReplayBuffer, SACConfig, second_difference
 from marlbc.rl.train import CHECKPOINT_FILE, TrainingDiverged, select_policy, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,6 +229,69 @@ def test_critic_linear_inputs_enter_only_through_the_linear_path():
         SAC(3, bounds, SACConfig(hidden=8, critic="post_decision", critic_linear=2), 0.9, 0, model=toy_model, post_dim=2)
     with pytest.raises(ConfigError, match="critic_linear"):
         SACConfig.from_dict({"critic_linear": -1})
+
+
+class _Quadratic(torch.nn.Module):
+    """Two 'critics' W_j(x) = ½ x̃ᵀ A_j x̃ + b_j · x̃ in standardised inputs x̃ = (x − shift) · scale."""
+
+    def __init__(self, A: torch.Tensor, b: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor):
+        super().__init__()
+        self.A, self.b, self.in_shift, self.in_scale = A, b, shift, scale
+
+    def forward(self, x):
+        z = (x - self.in_shift) * self.in_scale
+        return 0.5 * torch.einsum("bi,mij,bj->mb", z, self.A, z) + torch.einsum("bi,mi->mb", z, self.b)
+
+
+def test_second_difference_is_the_curvature_along_a_direction():
+    """For a W quadratic in its standardised inputs the second difference along a direction
+    is t̃ᵀ A t̃ exactly, t̃ the direction's unit vector in those units, whatever its length in
+    raw units and the step; a W linear along it has none."""
+    g = torch.Generator().manual_seed(0)
+    M = torch.randn(2, 4, 4, generator=g, dtype=torch.float64)
+    A = M + M.transpose(1, 2)
+    scale = torch.rand(4, generator=g, dtype=torch.float64) + 0.2
+    net = _Quadratic(A, torch.randn(2, 4, generator=g, dtype=torch.float64), torch.randn(4, generator=g, dtype=torch.float64), scale)
+    x = torch.randn(16, 4, generator=g, dtype=torch.float64)
+    d = torch.randn(16, 4, generator=g, dtype=torch.float64)
+    t = d * scale
+    t = t / t.norm(dim=-1, keepdim=True)
+    expected = torch.einsum("bi,mij,bj->mb", t, A, t)
+    for h, length in ((0.5, 1.0), (0.05, 1e-3)):
+        assert_allclose(second_difference(net, x, length * d, h).numpy(), expected.numpy(), rtol=1e-7, atol=1e-7)
+    linear = _Quadratic(torch.zeros(2, 4, 4, dtype=torch.float64), net.b, net.in_shift, scale)
+    assert_allclose(second_difference(linear, x, d, 0.5).numpy(), 0.0, atol=1e-12)
+
+
+def test_critic_curvature_penalty_ramps_in_and_flattens_the_critic_along_saving():
+    """``critic_curvature``: weight 0 before ``critic_curvature_from``, full a quarter of
+    training later; the penalty is each critic's squared second difference along the direction
+    of own saving (the toy model: feature 0 = (1 − ĉ) e^obs_0), and gradient steps on it alone
+    flatten the critics there. Keys out of range, or the penalty without the post-decision
+    critic, are refused by name."""
+    bounds = torch.tensor([[0.001, 0.999]], dtype=torch.float64)
+    cfg = SACConfig(hidden=16, critic="post_decision", critic_curvature=2.0, critic_curvature_from=0.5,
+                    activation="silu")
+    agent = SAC(3, bounds, cfg, 0.9, 0, model=toy_model, post_dim=2)
+    for frac, w in ((0.0, 0.0), (0.5, 0.0), (0.625, 1.0), (0.75, 2.0), (1.0, 2.0)):
+        agent.set_progress(frac)
+        assert agent.curvature_weight == pytest.approx(w)
+    g = torch.Generator().manual_seed(1)
+    obs, u = torch.randn(256, 3, generator=g), torch.randn(256, 1, generator=g)
+    opt = torch.optim.Adam(agent.critic.parameters(), lr=1e-2)
+    first = agent.saving_curvature(obs, u).item()
+    assert first > 1e-6
+    for _ in range(200):
+        opt.zero_grad()
+        agent.saving_curvature(obs, u).backward()
+        opt.step()
+    assert agent.saving_curvature(obs, u).item() < 0.01 * first
+    with pytest.raises(ConfigError, match="critic_curvature"):
+        SACConfig.from_dict({"critic_curvature": -1.0})
+    with pytest.raises(ConfigError, match="critic_curvature' = 1.0 needs"):
+        SACConfig.from_dict({"critic_curvature": 1.0})
+    with pytest.raises(ConfigError, match="critic_curvature_from"):
+        SACConfig.from_dict({"critic": "post_decision", "critic_curvature": 1.0, "critic_curvature_from": 1.5})
 
 
 def test_critic_ensemble_targets_a_random_pair_and_the_actor_follows_the_mean():

@@ -108,6 +108,10 @@ class SACConfig:
     tau: float = 0.005               # Polyak averaging rate of the target critics
     target_every: int = 1            # critic updates per target-network update
     actor_every: int = 2             # critic updates per actor (and temperature) update
+    critic_curvature: float = 0.0    # post_decision critic: weight of a penalty on each critic's squared second difference along the direction in which own saving moves its inputs (0: off); the value is nearly linear in own wealth, and a learned curvature there would pin the households' capital in its place
+    critic_curvature_step: float = 0.5   # step of that second difference, in standardised critic-input units
+    critic_curvature_from: float = 0.25  # the penalty ramps up linearly from this fraction of training, over a quarter of it
+    critic_curvature_batch: int = 128    # transitions of each batch on which the penalty is taken
     critic_warmup: int = 0           # critic-only updates before the actor starts learning
     n_step: int = 1                  # n-step returns: sum of n discounted rewards + gamma^n Q
     grad_clip: float = 0.0           # max global gradient norm of each network (0: no clipping)
@@ -193,13 +197,15 @@ class SACConfig:
         positive = ("hidden", "layers", "batch_size", "lr_actor", "lr_critic", "lr_alpha", "tau",
                     "target_every", "actor_every", "n_step", "alpha", "buffer_size",
                     "env_steps_per_update", "reward_scale", "eval_every", "checkpoint_every",
-                    "ss_periods", "lr_final", "norm_every", "norm_window", "select_tol")
+                    "ss_periods", "lr_final", "norm_every", "norm_window", "select_tol",
+                    "critic_curvature_step", "critic_curvature_batch")
         for key in positive:
             if not getattr(self, key) > 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: > 0")
         for key in ("critic_warmup", "learning_starts", "episode_length", "grad_clip", "mean_penalty",
-                    "eval_envs", "eval_periods", "eval_seed", "expected_targets", "critic_linear"):
+                    "eval_envs", "eval_periods", "eval_seed", "expected_targets", "critic_linear",
+                    "critic_curvature"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: >= 0")
@@ -208,6 +214,12 @@ class SACConfig:
         if self.expected_targets and self.critic != "post_decision":
             raise ConfigError(f"SAC config key '{where}.expected_targets' = {self.expected_targets} needs "
                               f"'{where}.critic' = 'post_decision' (the expectation is taken through the economy's model)")
+        if self.critic_curvature and self.critic != "post_decision":
+            raise ConfigError(f"SAC config key '{where}.critic_curvature' = {self.critic_curvature} needs "
+                              f"'{where}.critic' = 'post_decision' (the direction of own saving comes from the economy's model)")
+        if not 0 <= self.critic_curvature_from <= 1:
+            raise ConfigError(f"SAC config key '{where}.critic_curvature_from' = {self.critic_curvature_from} is out "
+                              f"of range; allowed: 0 <= critic_curvature_from <= 1")
         for key in ("tau", "lr_final"):
             if not getattr(self, key) <= 1:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)} is out of range; allowed: <= 1")
@@ -373,6 +385,16 @@ class CriticEnsemble(nn.Module):
         return [*self.weights, *self.biases] + ([self.skip] if self.skip is not None else [])
 
 
+def second_difference(net: CriticEnsemble, x: Tensor, direction: Tensor, h: float) -> Tensor:
+    """(W(x + h t) + W(x − h t) − 2 W(x)) / h² (m, B) of the critics ``net`` at inputs ``x`` (B, in),
+    t the unit vector of ``direction`` (B, in) in the critics' standardised inputs and h a step in
+    those units: the curvature of W along t, exact for a W quadratic along it."""
+    scaled = direction * net.in_scale
+    step = h * scaled / scaled.norm(dim=-1, keepdim=True).clamp_min(1e-12) / net.in_scale
+    w = net(torch.cat([x, x + step, x - step])).unflatten(1, (3, -1))
+    return (w[:, 1] + w[:, 2] - 2 * w[:, 0]) / h ** 2
+
+
 # ----------------------------------------------------------------------------------------------
 # Replay buffer
 # ----------------------------------------------------------------------------------------------
@@ -527,6 +549,7 @@ class SAC:
             raise ConfigError(f"SAC config key 'expected_targets' = {cfg.expected_targets} needs an economy that lists "
                               "next period's observations from the post-decision state (RBC, KS)")
         self.model = model if cfg.critic == "post_decision" else None
+        self.curvature_weight = 0.0                       # critic_curvature under its ramp (set_progress)
         self.successors = successors if cfg.expected_targets else None
         d = bounds.shape[0]
         self.act_dim = d
@@ -661,6 +684,7 @@ class SAC:
         """Cosine schedules at training progress ``frac`` in [0, 1]: learning rates (``lr_schedule``)
         and the target entropy (``target_entropy_final``)."""
         cfg = self.cfg
+        self.curvature_weight = cfg.critic_curvature * min(max((frac - cfg.critic_curvature_from) / 0.25, 0.0), 1.0)
         w = 0.5 * (1 + math.cos(math.pi * min(max(frac, 0.0), 1.0)))      # 1 → 0
         if cfg.lr_schedule == "cosine":
             f = cfg.lr_final + (1 - cfg.lr_final) * w
@@ -708,7 +732,23 @@ class SAC:
             target = rew + disc * v_next
         one_step = last_obs is obs and last_act is act        # then (r, x) at (obs, act) are known
         q = self.q_values(self.critic, obs, act, ctx=ctx, model_out=model_out if one_step else None)
-        return (q - target).square().mean(1).sum()
+        loss = (q - target).square().mean(1).sum()
+        if self.curvature_weight > 0:
+            m = self.cfg.critic_curvature_batch
+            loss = loss + self.curvature_weight * self.saving_curvature(obs[:m], act[:m], None if ctx is None else ctx[:m])
+        return loss
+
+    def saving_curvature(self, obs: Tensor, act: Tensor, ctx: Tensor | None = None) -> Tensor:
+        """Mean over the batch of each critic's squared second difference along own saving, summed
+        over critics: ((W(x + h t) + W(x − h t) − 2 W(x)) / h²)², x the post-decision features of
+        (obs, act), t the unit direction (in standardised inputs) in which they move when the
+        household consumes less, h = ``critic_curvature_step``. Zero for a W linear in that direction."""
+        with torch.no_grad():
+            e = torch.zeros_like(act)
+            e[..., 0] = 1e-2                              # latent ĉ: consuming more or less, hours held
+            x = self._model(obs, act, ctx)[1].float()
+            t = (self._model(obs, act - e, ctx)[1] - self._model(obs, act + e, ctx)[1]).float()
+        return second_difference(self.critic, x, t, self.cfg.critic_curvature_step).square().mean(1).sum()
 
     def actor_loss(self, obs, ctx=None) -> tuple[Tensor, Tensor]:
         alpha = self.log_alpha.detach().exp()
