@@ -731,22 +731,27 @@ class SAC:
             rew = (rew - self.reward_shift * _geometric(disc, self.gamma)) * self.reward_mult
             target = rew + disc * v_next
         one_step = last_obs is obs and last_act is act        # then (r, x) at (obs, act) are known
+        curvature = self.curvature_weight > 0
+        if curvature and one_step and model_out is None:      # x at (obs, act), shared with the penalty
+            model_out = self._model(obs, act, ctx)
         q = self.q_values(self.critic, obs, act, ctx=ctx, model_out=model_out if one_step else None)
         loss = (q - target).square().mean(1).sum()
-        if self.curvature_weight > 0:
+        if curvature:
             m = self.cfg.critic_curvature_batch
-            loss = loss + self.curvature_weight * self.saving_curvature(obs[:m], act[:m], None if ctx is None else ctx[:m])
+            x = model_out[1][:m] if one_step else None
+            loss = loss + self.curvature_weight * self.saving_curvature(obs[:m], act[:m], None if ctx is None else ctx[:m], x)
         return loss
 
-    def saving_curvature(self, obs: Tensor, act: Tensor, ctx: Tensor | None = None) -> Tensor:
+    def saving_curvature(self, obs: Tensor, act: Tensor, ctx: Tensor | None = None, x: Tensor | None = None) -> Tensor:
         """Mean over the batch of each critic's squared second difference along own saving, summed
         over critics: ((W(x + h t) + W(x − h t) − 2 W(x)) / h²)², x the post-decision features of
         (obs, act), t the unit direction (in standardised inputs) in which they move when the
-        household consumes less, h = ``critic_curvature_step``. Zero for a W linear in that direction."""
+        household consumes less, h = ``critic_curvature_step``. Zero for a W linear in that direction.
+        ``x``: the features at (obs, act), if already known."""
         with torch.no_grad():
             e = torch.zeros_like(act)
             e[..., 0] = 1e-2                              # latent ĉ: consuming more or less, hours held
-            x = self._model(obs, act, ctx)[1].float()
+            x = (self._model(obs, act, ctx)[1] if x is None else x).float()
             t = (self._model(obs, act - e, ctx)[1] - self._model(obs, act + e, ctx)[1]).float()
         return second_difference(self.critic, x, t, self.cfg.critic_curvature_step).square().mean(1).sum()
 
