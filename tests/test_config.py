@@ -88,6 +88,8 @@ BAD = [
     ("arms.ks.sac.actor_ema", 2.0, ["'arms.ks.sac.actor_ema' = 2.0", "<= 1"]),
     ("arms.ks.sac.lr_final", 3.0, ["'arms.ks.sac.lr_final' = 3.0", "<= 1"]),
     ("arms.heterogeneous.heterogeneity.kind", "grid", ["'arms.heterogeneous.n' has n = 20", "perfect squares"]),
+    # the baseline is held against the rbc benchmark: one calibration for the two
+    ("arms.baseline.overrides", {"beta": 0.98}, ["'arms.baseline.overrides'", "'arms.rbc'", "must share one"]),
 ]
 
 
@@ -311,3 +313,21 @@ def test_a_run_outside_the_presets_sweep_is_refused_by_name(cfg):
     with pytest.raises(ConfigError, match="unknown arm 'kss'; allowed: rbc_closed_form"):
         config.check_run(ci, "kss", 50, 0)
     config.check_run(config.resolve(cfg, "full"), "ks", 500, 2)
+
+
+def test_each_benchmark_is_solved_with_its_arms_calibration_overrides_applied(cfg):
+    """An override on an arm reaches the benchmark it is held against (and the pipeline's rule
+    params, built from the same function); the raw calibration stays what config.yaml writes."""
+    from marlbc.benchmarks.run import run
+
+    assert config.benchmark_calibration(cfg, "ks") == cfg["calibrations"]["ks98"]
+    assert config.benchmark_calibration(cfg, "closed-form")["delta"] == 1.0
+    moved = mutate(cfg, "arms.heterogeneous.overrides", {"alpha": 0.30})
+    moved = mutate(moved, "arms.heterogeneous.n", [9])
+    assert config.benchmark_calibration(moved, "game")["alpha"] == 0.30
+    assert config.benchmark_calibration(moved, "rbc")["alpha"] == cfg["calibrations"]["seed"]["alpha"]
+    K_seed, K_moved = (run("game", c, n=9)["K"] for c in (cfg, moved))
+    assert abs(K_moved / K_seed - 1) > 0.05
+    assert run("game", moved, n=9, calibration="seed")["K"] == K_seed      # named: no overrides
+    with pytest.raises(ConfigError, match="unknown calibration 'sead'"):
+        run("game", moved, n=9, calibration="sead")

@@ -267,7 +267,7 @@ def test_ks_evaluation_uses_the_benchmark_z_path(cfg, tmp_path):
     pol = steady_state_policy(make_params(cfg, "ks", 10))
     ds, s = evaluate_policy(cfg, pol, "ks", 10, 0, tmp_path / "ks.nc", options=FAST_KS)
     cal = config.arm_calibration(cfg, "ks")
-    spec = __import__("marlbc.evaluation.evaluate", fromlist=["x"]).ks_benchmark_path_spec(cfg)
+    spec = __import__("marlbc.evaluation.evaluate", fromlist=["x"]).ks_benchmark_path_spec()
     assert_allclose(ds["z_index"].values, ks_bm.z_path(cal, 800, spec["seed"]))
     for k in ("mean_K", "gini", "a_good", "b_good", "a_bad", "b_bad", "den_haan_max", "K_det_good"):
         assert np.isfinite(s[k]), k
@@ -434,3 +434,34 @@ def test_a_run_is_known_by_its_attributes_else_its_path():
     assert eio.run_key(attrs, "elsewhere/eval.nc") == ("ks", 50, 0)
     with pytest.raises(ValueError, match="cannot tell arm, n and seed of 'elsewhere/eval.nc'"):
         eio.run_key(bare, "elsewhere/eval.nc")
+
+
+def test_n1_evaluation_is_scored_by_the_rbc_benchmark_file(cfg, tmp_path):
+    """Given the pipeline's rbc.nc, an n = 1 evaluation scores the policy with the solution in
+    the file (the same numbers as solving it again) and refuses one solved with another calibration."""
+    cal = config.arm_calibration(cfg, "rbc")
+    ds = rbc_bm.to_dataset(rbc_bm.solve(cal))
+    ds.to_netcdf(tmp_path / "rbc.nc")
+    pol = steady_state_policy(make_params(cfg, "rbc", 1))
+    _, solved = evaluate_policy(cfg, pol, "rbc", 1, 0, options=FAST)
+    _, read = evaluate_policy(cfg, pol, "rbc", 1, 0, options={**FAST, "rbc_benchmark": str(tmp_path / "rbc.nc")})
+    assert "welfare_loss_pct" in read and "eval_seconds" in read
+    assert {k: v for k, v in read.items() if k != "eval_seconds"} == \
+        {k: v for k, v in solved.items() if k != "eval_seconds"}
+    ds.attrs["calibration_json"] = json.dumps({**cal, "beta": 0.98})
+    ds.to_netcdf(tmp_path / "other.nc")
+    with pytest.raises(ValueError, match=r"another calibration than the arm's \(keys beta\)"):
+        evaluate_policy(cfg, pol, "rbc", 1, 0, options={**FAST, "rbc_benchmark": str(tmp_path / "other.nc")})
+
+
+def test_ks_evaluation_reads_the_z_path_of_the_benchmark_file(cfg, tmp_path):
+    """Given the pipeline's ks.nc, the evaluation replays the file's aggregate shock path, whatever
+    benchmarks.ks.solve's defaults would draw; a missing file is an error, not a silent redraw."""
+    pol = steady_state_policy(make_params(cfg, "ks", 10))
+    zs = np.tile([0, 0, 1, 1, 1], 160)                           # 800 quarters, not a draw
+    xr.Dataset({"z_index": ("t", zs)}, attrs={"burn": 100, "seed": 7}).to_netcdf(tmp_path / "ks_bm.nc")
+    ds, _ = evaluate_policy(cfg, pol, "ks", 10, 0, options={**FAST_KS, "ks_benchmark": str(tmp_path / "ks_bm.nc")})
+    assert_allclose(ds["z_index"].values, zs)
+    assert ds.attrs["z_path_source"] == str(tmp_path / "ks_bm.nc")
+    with pytest.raises(FileNotFoundError, match="missing.nc"):
+        evaluate_policy(cfg, pol, "ks", 10, 0, options={**FAST_KS, "ks_benchmark": str(tmp_path / "missing.nc")})

@@ -724,3 +724,26 @@ def test_evaluating_under_other_settings_of_the_arm_warns(base_cfg, tmp_path):
         assert t.attrs["run_hash"] == trained
     with pytest.warns(UserWarning, match=f"trained under other settings of arm 'rbc_closed_form' \\(run hash {trained}"):
         evaluate(other, tmp_path, tmp_path / "other.nc", options=fast)
+
+
+def test_run_identity_ignores_the_sweep_over_n_but_not_the_budget(base_cfg):
+    """Adding an n to an arm's sweep leaves the other runs' identity (and the pipeline's params)
+    alone, so Snakemake trains only the new n; a budget, calibration or SAC change moves it."""
+    from marlbc.rl.train import run_identity
+
+    def ident(cfg):
+        return run_identity(cfg, "ks", 500, 0, "full")["run_hash"]
+
+    cfg = copy.deepcopy(base_cfg)
+    before = ident(cfg)
+    cfg["arms"]["ks"]["n"] = [10, 50, 100, 200, 500]
+    assert ident(cfg) == before
+    assert config.job_settings(config.resolve(cfg, "full"), "ks") == \
+        config.job_settings(config.resolve(base_cfg, "full"), "ks")
+    for key, value in (("budget", {"updates": 50_001}), ("sac", {**cfg["arms"]["ks"]["sac"], "tau": 0.02})):
+        other = copy.deepcopy(cfg)
+        other["arms"]["ks"][key] = value
+        assert ident(other) != before, key
+    other = copy.deepcopy(cfg)
+    other["calibrations"]["ks98"]["beta"] = 0.98
+    assert ident(other) != before

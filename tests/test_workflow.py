@@ -167,6 +167,9 @@ def test_editing_the_shared_figure_module_reruns_every_figure(smoke_run):
     # a threshold reruns its claim and the table, no training or evaluation
     ("    drift_max: 0.01 ", "    drift_max: 0.02 ", {"claim": 1, "claims_table": 1, "train": None,
                                                       "evaluate": None}),
+    # adding an n to a sweep trains, evaluates and benchmarks only the new n
+    ("    n: {heterogeneous: [20], ks: [10]}", "    n: {heterogeneous: [20, 9], ks: [10]}",
+     {"train": 1, "evaluate": 1, "benchmark_game": 1, "benchmark_ks": None}),
     # C5's window is also what every evaluation measures its shock-free drift over (5 under smoke)
     ("    drift_window: 500 ", "    drift_window: 400 ", {"evaluate": 5, "train": None}),
 ])

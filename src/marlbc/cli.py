@@ -28,17 +28,11 @@ def _print(obj: dict, as_json: bool) -> None:
             print(f"{k:>12}: {v}")
 
 
-def _calibration(cfg: dict, name: str) -> dict:
-    if name not in cfg["calibrations"]:
-        raise _config.ConfigError(f"unknown calibration {name!r}; allowed: {', '.join(cfg['calibrations'])}")
-    return dict(cfg["calibrations"][name])
-
-
 def cmd_benchmark(args, cfg: dict) -> None:
     from .benchmarks import steady_state as ss
 
     if args.which == "steady-state":
-        cal = _calibration(cfg, args.calibration)
+        cal = _config.named_calibration(cfg, args.calibration)
         if "utility" not in cal or cal["utility"] not in ss.UTILITIES:
             rbc = [k for k, c in cfg["calibrations"].items() if c.get("utility") in ss.UTILITIES]
             raise _config.ConfigError(f"steady-state takes an RBC calibration ({', '.join(rbc)}), not "
@@ -86,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("benchmark", help="economic benchmarks")
     b.add_argument("which", choices=["steady-state", "closed-form", "rbc", "game", "ks"])
-    b.add_argument("--calibration", default=None, help="seed, paper or ks98 (default: the benchmark's own)")
+    b.add_argument("--calibration", default=None, help="seed, paper or ks98 (default: that of the arm held against the benchmark, "
+                   "its overrides applied; seed for steady-state)")
     b.add_argument("--delta", type=float, default=None, help="override δ (steady-state)")
     b.add_argument("--n", type=_int_at_least(1), default=None, help="households (game)")
     b.add_argument("--out", default=None, help="write the benchmark's netCDF here")
@@ -114,9 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         cfg = _config.load(args.config)
-        if args.command == "benchmark" and args.calibration is None:
-            args.calibration = {"steady-state": "seed", "closed-form": "paper", "rbc": "seed",
-                                "game": "seed", "ks": "ks98"}[args.which]
+        if args.command == "benchmark" and args.which == "steady-state" and args.calibration is None:
+            args.calibration = "seed"
         args.func(args, cfg)
     except _config.ConfigError as e:
         print(f"marlbc: config error: {e}", file=sys.stderr)

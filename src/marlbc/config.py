@@ -173,6 +173,10 @@ def _check_cross_fields(cfg: dict) -> None:
                     if math.isqrt(n) ** 2 != n:
                         raise ConfigError(f"config key '{key}' has n = {n}; heterogeneity kind 'grid' "
                                           "needs perfect squares (kind 'spread' takes any n)")
+    if {"rbc", "baseline"} <= set(cfg["arms"]) and arm_calibration(cfg, "baseline") != arm_calibration(cfg, "rbc"):
+        raise ConfigError("config keys 'arms.baseline.calibration' and 'arms.baseline.overrides' give another "
+                          "calibration than 'arms.rbc': the baseline is held against the rbc benchmark, per head "
+                          "(SPEC §3), so the two arms must share one")
     for preset, spec in cfg["presets"].items():
         for key in ("n", "arm_budget_scale"):
             for arm in spec.get(key, {}):
@@ -231,6 +235,22 @@ BENCHMARK_FILES = {"nc": ("results/benchmarks/", ".nc"),
 SHARED_OUTPUTS = tuple(prefix for prefix, _ in BENCHMARK_FILES.values())
 
 
+# The arm whose calibration (overrides applied) each benchmark is solved with; the `baseline`
+# arm is held against the `rbc` benchmark per head, so the two must share a calibration.
+BENCHMARK_ARMS = {"rbc": "rbc", "closed-form": "rbc_closed_form", "game": "heterogeneous", "ks": "ks"}
+_BENCHMARK_DEFAULT_CALIBRATION = {"rbc": "seed", "closed-form": "paper", "game": "seed", "ks": "ks98"}
+
+
+def benchmark_calibration(cfg: dict, which: str) -> dict:
+    """The calibration benchmark ``which`` (rbc, closed-form, game, ks) is solved with: that of
+    the arm held against it (``BENCHMARK_ARMS``, overrides applied), else, when the config has
+    no such arm, the benchmark's default calibration."""
+    arm = BENCHMARK_ARMS[which]
+    if arm in cfg["arms"]:
+        return arm_calibration(cfg, arm)
+    return named_calibration(cfg, _BENCHMARK_DEFAULT_CALIBRATION[which])
+
+
 def benchmark_path(name: str, kind: str = "nc") -> str:
     """Path of benchmark ``name``'s file of ``kind`` (nc, log, tsv), e.g. ``results/benchmarks/ks.nc``;
     ``name`` may hold a Snakemake wildcard (``game_n{n}``)."""
@@ -283,12 +303,28 @@ def check_run(cfg: dict, arm: str, n: int, seed: int) -> None:
                           f"({cfg['seeds']}); add it to config key 'seeds' or 'presets.{cfg['preset']}.seeds'")
 
 
+def named_calibration(cfg: dict, name: str) -> dict:
+    """A copy of calibration ``name`` as config.yaml writes it (no arm's overrides)."""
+    if name not in cfg["calibrations"]:
+        raise ConfigError(f"unknown calibration {name!r}; allowed: {', '.join(cfg['calibrations'])}")
+    return dict(cfg["calibrations"][name])
+
+
 def arm_calibration(cfg: dict, arm: str) -> dict:
     """The calibration of ``arm`` with its overrides applied."""
     spec = arm_spec(cfg, arm)
     cal = dict(cfg["calibrations"][spec["calibration"]])
     cal.update(spec.get("overrides", {}))
     return cal
+
+
+def job_settings(cfg: dict, arm: str) -> dict:
+    """What one training job of ``arm`` depends on beyond its own n and seed: the arm's spec
+    without its sweep over n (adding an n to the sweep must not retrain the others), its
+    calibration and the economy settings. The ``train`` and ``evaluate`` rules' params and a
+    run's ``run_hash`` are both built from it."""
+    spec = {k: v for k, v in arm_spec(cfg, arm).items() if k != "n"}
+    return {"arm": spec, "calibration": arm_calibration(cfg, arm), "economy": cfg["economy"]}
 
 
 def arm_spec(cfg: dict, arm: str) -> dict:

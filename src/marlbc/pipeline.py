@@ -55,7 +55,9 @@ def run_evaluate(smk) -> None:
     from .evaluation.evaluate import evaluate
 
     with logged(smk):
-        summary = evaluate(_cfg(smk), Path(smk.input.policy).parent, Path(smk.output[0]))
+        options = {f"{name}_benchmark": str(path) for name, path in               # rbc.nc, ks.nc
+                   zip(smk.params.benchmark_names, smk.input.benchmarks)}
+        summary = evaluate(_cfg(smk), Path(smk.input.policy).parent, Path(smk.output[0]), options=options)
         print(json.dumps(summary, default=float))
 
 

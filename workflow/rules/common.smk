@@ -18,14 +18,13 @@ def run_files(name, arm=None):
 
 
 def arm_params(wildcards):
-    """Only what one arm's jobs depend on: its spec, calibration and the economy settings.
-    Snakemake reruns a job when its params change, so editing one arm reruns only that arm.
-    A target outside the preset's sweep (n or seed) is refused here, by name."""
+    """Only what one job depends on (marlbc.config.job_settings: its arm's spec without the
+    sweep over n, calibration and the economy settings). Snakemake reruns a job when its params
+    change, so editing one arm reruns only that arm, and adding an n to a sweep trains only the
+    new n. A target outside the preset's sweep (n or seed) is refused here, by name."""
     arm = wildcards.arm
     marlbc.config.check_run(CFG, arm, int(wildcards.n), int(wildcards.seed))
-    return json.dumps({"arm": CFG["arms"][arm],
-                       "calibration": marlbc.config.arm_calibration(CFG, arm),
-                       "economy": CFG["economy"], "preset": CFG["preset"]}, sort_keys=True)
+    return json.dumps({**marlbc.config.job_settings(CFG, arm), "preset": CFG["preset"]}, sort_keys=True)
 
 
 def eval_params(wildcards):
@@ -43,13 +42,9 @@ def bench_tsv(arm, n, seed):
 
 def benchmark_params(which):
     """What one benchmark is solved from, so that editing a calibration reruns its benchmark."""
-    if which == "closed_form":
-        cal = marlbc.config.arm_calibration(CFG, "rbc_closed_form")
-    elif which == "game":
-        het = CFG["arms"]["heterogeneous"]
-        cal = {"calibration": CFG["calibrations"][het["calibration"]], "heterogeneity": het["heterogeneity"]}
-    else:
-        cal = CFG["calibrations"]["ks98" if which == "ks" else "seed"]
+    cal = marlbc.config.benchmark_calibration(CFG, which.replace("_", "-"))
+    if which == "game":
+        cal = {"calibration": cal, "heterogeneity": CFG["arms"]["heterogeneous"]["heterogeneity"]}
     return json.dumps(cal, sort_keys=True)
 
 
@@ -59,15 +54,17 @@ def train_runtime(wildcards):
     return int(10 + updates / 3000 * (1 + int(wildcards.n) / 500))
 
 
+def eval_benchmark_names(wildcards):
+    """The benchmarks an evaluation reads: the KS solution's aggregate shock path (every ks run)
+    and the global RBC solution that scores an n = 1 policy of the rbc arm. The others are read
+    by the claims."""
+    if CFG["arms"][wildcards.arm]["economy"] == "ks":
+        return ["ks"]
+    return ["rbc"] if wildcards.arm == "rbc" else []
+
+
 def eval_benchmarks(wildcards):
-    economy = CFG["arms"][wildcards.arm]["economy"]
-    if economy == "ks":
-        return [benchmark_path("ks")]
-    if wildcards.arm in ("rbc", "baseline"):
-        return [benchmark_path("rbc")]
-    if wildcards.arm == "heterogeneous":
-        return [benchmark_path(f"game_n{wildcards.n}")]
-    return [benchmark_path("closed_form")]
+    return [benchmark_path(name) for name in eval_benchmark_names(wildcards)]
 
 
 wildcard_constraints:

@@ -10,6 +10,7 @@ rule evaluate:
     params:
         spec=arm_params,
         evaluation=eval_params,
+        benchmark_names=eval_benchmark_names,
     log: f"{RESULTS}/logs/evaluate/{{arm}}/n{{n}}/seed{{seed}}.log"
     benchmark: f"{RESULTS}/bench/evaluate/{{arm}}/n{{n}}/seed{{seed}}.tsv"
     threads: 1

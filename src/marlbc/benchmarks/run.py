@@ -1,10 +1,13 @@
 """Run one benchmark for a config and write its netCDF: the entry point of ``marlbc benchmark``
 and of the pipeline's ``benchmark_*`` rules.
 
-    rbc          global solution of the stochastic RBC (seed calibration)
-    closed-form  δ = 1 closed form (paper calibration) and its steady state
-    game         steady state of the n-household game (heterogeneous arm's κ, λ)
-    ks           Krusell–Smith (1998) algorithm (ks98 calibration)
+    rbc          global solution of the stochastic RBC (the rbc arm's calibration: seed)
+    closed-form  δ = 1 closed form and its steady state (rbc_closed_form's: paper, δ = 1)
+    game         steady state of the n-household game (heterogeneous arm's calibration, κ, λ)
+    ks           Krusell–Smith (1998) algorithm (the ks arm's calibration: ks98)
+
+Each is solved with the calibration of the arm held against it, overrides applied
+(``config.benchmark_calibration``), unless a calibration is named.
 """
 
 from __future__ import annotations
@@ -39,13 +42,18 @@ def run(which: str, cfg: dict, out: str | Path | None = None, n: int | None = No
         calibration: str | None = None) -> dict:
     """Solve benchmark ``which`` and return its JSON-able summary; write netCDF to ``out`` if given."""
     t0 = time.perf_counter()
+    if which not in _config.BENCHMARK_ARMS:
+        raise ValueError(f"unknown benchmark {which!r}; allowed: {', '.join(_config.BENCHMARK_ARMS)}")
+    if calibration is None:                        # the arm's own, overrides applied
+        cal = _config.benchmark_calibration(cfg, which)
+    else:
+        cal = _config.named_calibration(cfg, calibration)
+        if which == "closed-form":
+            cal["delta"] = 1.0
     if which == "rbc":
-        cal = cfg["calibrations"][calibration or "seed"]
         sol = rbc.solve(cal)
         ds, summary = rbc.to_dataset(sol), rbc.summary(sol)
     elif which == "closed-form":
-        cal = _config.arm_calibration(cfg, "rbc_closed_form") if calibration in (None, "paper") \
-            else {**cfg["calibrations"][calibration], "delta": 1.0}
         ds = _closed_form_dataset(cal)
         summary = closed_form(**cal)
     elif which == "game":
@@ -54,14 +62,11 @@ def run(which: str, cfg: dict, out: str | Path | None = None, n: int | None = No
         if n < 1:
             raise _config.ConfigError(f"the game needs n >= 1 households, got n = {n}")
         kappa, lam = _config.heterogeneity(spec["heterogeneity"], n)
-        cal = cfg["calibrations"][calibration or spec["calibration"]]
         sol = game.solve_game(cal, kappa, lam)
         ds, summary = game.to_dataset(sol), game.summary(sol)
-    elif which == "ks":
-        sol = ks.solve(cfg["calibrations"][calibration or "ks98"])
-        ds, summary = ks.to_dataset(sol), ks.summary(sol)
     else:
-        raise ValueError(f"unknown benchmark {which!r}; allowed: rbc, closed-form, game, ks")
+        sol = ks.solve(cal)
+        ds, summary = ks.to_dataset(sol), ks.summary(sol)
     seconds = time.perf_counter() - t0
     if out is not None:
         ds.attrs["benchmark"] = which

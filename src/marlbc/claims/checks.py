@@ -83,7 +83,7 @@ from ..benchmarks.game import (GameSolveError, euler_tolerance, residuals as gam
 from ..evaluation.cost import (RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv,
                                train_wall_seconds)
 from ..evaluation.evaluate import IRF_VARIABLES
-from ..evaluation.statistics import trend_drift
+from ..evaluation.statistics import closed_form_errors, trend_drift
 from ..evaluation.io import open_checked, parse_run_path, run_key
 from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
                      rel_spread, worst)
@@ -236,10 +236,7 @@ def check_C1(cfg: dict, inputs) -> dict:
         b = int(r.scalar("sim_burn"))
         ch, el = r.ds["chat"].values[:, b:], r.ds["ell"].values[:, b:]
         per_seed[r.seed] = {
-            "chat_max_rel_err": float(np.max(np.abs(ch / cf["chat"] - 1.0))),
-            "ell_max_rel_err": float(np.max(np.abs(el / cf["ell"] - 1.0))),
-            "chat_mean_rel_err": float(np.mean(np.abs(ch / cf["chat"] - 1.0))),
-            "ell_mean_rel_err": float(np.mean(np.abs(el / cf["ell"] - 1.0))),
+            **closed_form_errors(ch, el, cf),
             "ell_eq13_max_rel_err": float(np.max(np.abs(el / cf["ell_eq13"] - 1.0))) if np.isfinite(cf["ell_eq13"]) else None,
             "chat_mean": float(ch.mean()), "ell_mean": float(el.mean()),
             "states": int(ch.size)}

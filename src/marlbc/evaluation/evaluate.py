@@ -87,7 +87,7 @@ from ..economy import KSEconomy, RBCEconomy, make_economy
 from ..economy.base import DTYPE
 from .io import open_checked, parse_run_path, write_netcdf
 from .policies import KAPolicy, act
-from .statistics import gini_rows, range_drift, regress_law_of_motion, trend_drift
+from .statistics import closed_form_errors, gini_rows, range_drift, regress_law_of_motion, trend_drift
 from .variables import KS_UNITS, RBC_UNITS, scalar_attrs
 
 __all__ = ["DEFAULTS", "IRF_VARIABLES", "evaluate", "evaluate_policy", "ks_benchmark_path_spec", "price_effect_weight",
@@ -121,6 +121,7 @@ DEFAULTS = {
     "ks_burn": None,
     "ks_seed": None,
     "ks_benchmark": None,    # path of results/benchmarks/ks.nc: read z_index from it
+    "rbc_benchmark": None,   # path of results/benchmarks/rbc.nc: n = 1 is scored by its solution (else solved here)
 }
 
 
@@ -368,6 +369,19 @@ def _rbc_irf(policy, cfg, arm, n, opts, k_ss_hh: np.ndarray, cal: dict) -> dict:
     return {x: (100.0 * (r[x][:, 1:] / r[x][:, :1] - 1.0)).T for x in IRF_VARIABLES}
 
 
+def _rbc_solution(cal: dict, path: str | None) -> rbc_bm.RBCSolution:
+    """The global solution that scores an n = 1 policy: read from the benchmark file ``path``
+    when given (it must have been solved with ``cal``), else solved here."""
+    if path is None:
+        return rbc_bm.solve(cal)
+    sol = rbc_bm.from_dataset(open_checked(path, ["coef_logc", "coef_V"]))
+    differ = sorted(k for k in set(cal) | set(sol.cal) if cal.get(k) != sol.cal.get(k))
+    if differ:
+        raise ValueError(f"the benchmark {path} was solved with another calibration than the arm's "
+                         f"(keys {', '.join(differ)}): rerun its benchmark rule")
+    return sol
+
+
 def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.Dataset, dict]:
     cal = _config.arm_calibration(cfg, arm)
     seed = opts["eval_seed"]
@@ -444,19 +458,13 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
         from ..benchmarks.steady_state import closed_form
 
         cf = closed_form(**cal)
-        ch, el = sim["chat"][w], sim["ell"][w]
-        summary.update({
-            "cf_chat": cf["chat"], "cf_ell": cf["ell"],
-            "cf_chat_max_rel_err": float(np.max(np.abs(ch / cf["chat"] - 1.0))),
-            "cf_ell_max_rel_err": float(np.max(np.abs(el / cf["ell"] - 1.0))),
-            "cf_chat_mean_rel_err": float(np.mean(np.abs(ch / cf["chat"] - 1.0))),
-            "cf_ell_mean_rel_err": float(np.mean(np.abs(el / cf["ell"] - 1.0))),
-        })
+        errors = closed_form_errors(sim["chat"][w], sim["ell"][w], cf)
+        summary.update({"cf_chat": cf["chat"], "cf_ell": cf["ell"], **{f"cf_{k}": v for k, v in errors.items()}})
 
     # 4. n = 1: accuracy and welfare scored by the benchmark
     if n == 1:
         t0 = time.perf_counter()
-        sol = rbc_bm.solve(cal)
+        sol = _rbc_solution(cal, opts["rbc_benchmark"])
         ka = KAPolicy(policy, p)
         ee = rbc_bm.euler_errors(sol, ka, n_periods=opts["euler_periods"], burn_in=opts["euler_burn"])
         summary.update({f"{k}": v for k, v in ee.items() if k != "n_states"})
@@ -525,23 +533,20 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
 # Krusell–Smith
 # --------------------------------------------------------------------------------------------
 
-def ks_benchmark_path_spec(cfg: dict | None = None) -> dict:
-    """T, burn and seed of the KS benchmark's z path: ``cfg['benchmarks']['ks']`` when the
-    config has them, else the defaults of :func:`marlbc.benchmarks.ks.solve`."""
+def ks_benchmark_path_spec() -> dict:
+    """T, burn and seed of the KS benchmark's z path: the defaults of
+    :func:`marlbc.benchmarks.ks.solve`, with which the pipeline's ``benchmark_ks`` solves it."""
     sig = inspect.signature(ks_bm.solve).parameters
-    spec = {k: sig[k].default for k in ("T", "burn", "seed")}
-    extra = ((cfg or {}).get("benchmarks") or {}).get("ks") or {}
-    spec.update({k: extra[k] for k in ("T", "burn", "seed") if k in extra})
-    return spec
+    return {k: sig[k].default for k in ("T", "burn", "seed")}
 
 
-def _ks_z_path(cfg: dict, cal: dict, opts: dict) -> tuple[np.ndarray, int, dict]:
-    spec = ks_benchmark_path_spec(cfg)
+def _ks_z_path(cal: dict, opts: dict) -> tuple[np.ndarray, int, dict]:
+    spec = ks_benchmark_path_spec()
     for k in ("T", "burn", "seed"):
         if opts.get(f"ks_{k}") is not None:
             spec[k] = int(opts[f"ks_{k}"])
     src = "benchmarks.ks.z_path"
-    if opts.get("ks_benchmark") and Path(opts["ks_benchmark"]).exists():
+    if opts.get("ks_benchmark"):
         b = open_checked(opts["ks_benchmark"], ["z_index"])
         zs = b["z_index"].values.astype(np.int64)
         spec["burn"] = int(b.attrs.get("burn", spec["burn"]))
@@ -605,7 +610,7 @@ def _ks_rollout(policy, eco: KSEconomy, z_next: torch.Tensor, stride: int) -> di
 
 def _evaluate_ks(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.Dataset, dict]:
     cal = _config.arm_calibration(cfg, arm)
-    zs, burn, zspec = _ks_z_path(cfg, cal, opts)
+    zs, burn, zspec = _ks_z_path(cal, opts)
     N = len(zs)
     E = opts["ks_envs"] or max(1, min(8, math.ceil(200 / n)))
     stride = opts["stat_stride"]

@@ -64,3 +64,14 @@ def range_drift(path, window: int) -> np.ndarray:
     path = np.asarray(path, float)
     w = path[..., -min(window, path.shape[-1]):]
     return np.max(np.abs(w / w[..., -1:] - 1.0), axis=-1)
+
+
+def closed_form_errors(chat: np.ndarray, ell: np.ndarray, cf: dict) -> dict:
+    """Relative errors of learned ĉ and ℓ against the closed form ``cf`` (keys chat, ell):
+    max and mean of |x/x* − 1| over the states given (C1's metric on the ergodic set)."""
+    out = {}
+    for name, x in (("chat", chat), ("ell", ell)):
+        rel = np.abs(np.asarray(x) / cf[name] - 1.0)
+        out[f"{name}_max_rel_err"] = float(np.max(rel))
+        out[f"{name}_mean_rel_err"] = float(np.mean(rel))
+    return out

@@ -187,10 +187,10 @@ def _set_economy_state(eco, st: dict) -> None:
 
 def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget: int) -> dict:
     """What a checkpoint must match to be resumed (and what policy.pt records): ``run_hash``
-    covers only what this run depends on (its arm, calibration, economy settings, SAC, n, seed,
-    budget); the ``config_hash`` of every output is that of the whole resolved config."""
-    relevant = {"arm": _config.arm_spec(cfg, arm), "calibration": _config.arm_calibration(cfg, arm),
-                "economy": cfg["economy"], "sac": sc.as_dict(), "n": n, "seed": seed, "budget": budget}
+    covers only what this run depends on (``config.job_settings``: its arm without the sweep over
+    n, calibration, economy settings; and SAC, n, seed, budget); the ``config_hash`` of every
+    output is that of the whole resolved config."""
+    relevant = {**_config.job_settings(cfg, arm), "sac": sc.as_dict(), "n": n, "seed": seed, "budget": budget}
     return {"arm": arm, "n": n, "seed": seed, "preset": cfg["preset"], "budget_updates": budget,
             "run_hash": _config.config_hash(relevant)}
 
