@@ -297,6 +297,22 @@ def test_C4_stable_runs_pass_and_a_nan_fails(cfg, tmp_path):
     assert not metric(r, "final evaluation return")["passed"]
 
 
+def test_C4_a_collapse_of_c_to_a_bound_fails(cfg, tmp_path):
+    """A training log whose final mean ĉ is within 1 % of the bounds' width of a bound is a
+    collapse; just outside is not (economy.chat_bounds)."""
+    lo, hi = cfg["economy"]["chat_bounds"]
+    files = [train_file(run_path(tmp_path, "ks", 10, s, "train.nc"), "ks", 10, s, [60.0, 100.0, 100.0], chat=c)
+             for s, c in ((0, 0.07), (1, hi - 0.011 * (hi - lo)))]
+    r = claims.check_C4(cfg, files)
+    assert metric(r, "runs whose c/a collapsed")["passed"], r["verdict"]
+    train_file(run_path(tmp_path, "ks", 10, 1, "train.nc"), "ks", 10, 1, [60.0, 100.0, 100.0],
+               chat=hi - 0.009 * (hi - lo))
+    r = claims.check_C4(cfg, files)
+    m = metric(r, "runs whose c/a collapsed")
+    assert not m["passed"] and m["measured"] == 1 and "ks n=10 seed=1: final mean c/a" in m["note"]
+    assert not r["passed"]
+
+
 # --------------------------------------------------------------------------------------------
 # C5
 # --------------------------------------------------------------------------------------------

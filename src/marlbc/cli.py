@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=_int_at_least(0), required=True)
     t.add_argument("--n", type=_int_at_least(1), default=None, help="households (default: the arm's first n)")
     t.add_argument("--out", required=True, help="run directory")
-    t.add_argument("--preset", default=None, choices=_config.PRESETS, help="budget preset (default: full)")
+    t.add_argument("--preset", default=None, choices=_config.PRESETS, help="budget preset (default: the config's 'preset' key)")
     t.add_argument("--json", action="store_true")
     t.set_defaults(func=cmd_train)
 

@@ -105,7 +105,7 @@ class _Econ:
         return self.kappa.size
 
     @property
-    def rho(self) -> float:
+    def required_return(self) -> float:
         """Required gross-of-depreciation return on capital, 1/β − 1 + δ."""
         return 1.0 / self.beta - 1.0 + self.delta
 
@@ -249,7 +249,7 @@ def _residuals(e: _Econ, k, ell, c, kbar: float) -> tuple[Residuals, Income]:
     else:
         labour = inc.m_l * (1.0 - ell) / e.b - c
     budget = inc.m - e.delta * k - c
-    natural = np.minimum(k / kbar, euler / (e.beta * e.rho))
+    natural = np.minimum(k / kbar, euler / (e.beta * e.required_return))
     return Residuals(euler=euler, labour=labour, budget=budget, natural=natural), inc
 
 
@@ -323,7 +323,7 @@ def _system(e: _Econ, z: np.ndarray, kbar: float, fixed: np.ndarray | None = Non
     n = e.n
     k, ell, c = z[:n], z[n:2 * n], z[2 * n:]
     inc = _income(e, k, ell)
-    eh = 1.0 - inc.m_k / e.rho                              # scaled Euler residual
+    eh = 1.0 - inc.m_k / e.required_return                              # scaled Euler residual
     a_k = k / kbar
     if fixed is None:
         F1, da, db = _fb(a_k, eh)
@@ -348,9 +348,9 @@ def _system(e: _Econ, z: np.ndarray, kbar: float, fixed: np.ndarray | None = Non
     V = np.zeros((n, 3, 2))
     V[:, 0, 0], V[:, 1, 1] = a, bw
     # Euler / FB rows: φ_a ∂(k/k̄) + φ_b ∂(1 − m_k/ρ)
-    D[:, 0, 0] = da / kbar - db / e.rho * dmk[0]
-    D[:, 0, 1] = -db / e.rho * dmk[1]
-    U[:, 0, 0], U[:, 0, 1] = -db / e.rho * dmk[2], -db / e.rho * dmk[3]
+    D[:, 0, 0] = da / kbar - db / e.required_return * dmk[0]
+    D[:, 0, 1] = -db / e.required_return * dmk[1]
+    U[:, 0, 0], U[:, 0, 1] = -db / e.required_return * dmk[2], -db / e.required_return * dmk[3]
     # labour rows
     D[:, 1, 0] = lab * dml[0]
     D[:, 1, 1] = lab * dml[1] - (0.0 if e.utility == "linear_labour" else inc.m_l / e.b)
@@ -491,7 +491,7 @@ def solve_game(cal: dict, kappa, lam, aggregation: str | None = None, A: float =
     # 2. active set: corners at exactly k = 0, smooth Newton on the rest, check complementarity
     for _ in range(5):
         k = z[:n]
-        eh = 1.0 - _income(e, k, z[n:2 * n]).m_k / e.rho
+        eh = 1.0 - _income(e, k, z[n:2 * n]).m_k / e.required_return
         fixed = k / kbar <= eh                       # the smaller of the two is the zero one
         z = z.copy()
         z[:n][fixed] = 0.0

@@ -24,8 +24,7 @@ come from ``cfg['claims']`` only; they are never relaxed here.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ import xarray as xr
 
 from ..evaluation.io import atomic_write_json, jsonable, open_checked, run_key
 
-__all__ = ["ClaimResult", "EvalRun", "Metric", "fidelity", "get_input", "load_evals", "write_claim"]
+__all__ = ["ClaimResult", "EvalRun", "Metric", "fidelity", "load_evals", "write_claim"]
 
 _SENSES = ("<=", "<", ">=", ">")
 
@@ -149,19 +148,6 @@ def write_claim(result: dict | ClaimResult, path: str | Path) -> Path:
 # inputs
 # --------------------------------------------------------------------------------------------
 
-def get_input(inputs: Any, key: str, default=None):
-    """``inputs[key]`` for a dict, or the named entry of a Snakemake ``input`` object."""
-    if inputs is None:
-        return default
-    if isinstance(inputs, Mapping):
-        value = inputs.get(key, default)
-    else:
-        value = getattr(inputs, key, default)
-    if value is None:
-        return default
-    return value
-
-
 def as_list(value) -> list[str]:
     if value is None:
         return []
@@ -235,9 +221,3 @@ def rel_spread(values) -> float:
     return float((v.max() - v.min()) / m) if m > 0 else float("inf")
 
 
-def finite_or_nan(x) -> float:
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return float("nan")
-    return x if math.isfinite(x) else float("nan")

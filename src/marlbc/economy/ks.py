@@ -10,9 +10,9 @@ Aggregate state z ∈ {good, bad} (index 0, 1) follows a two-state Markov chain;
     reward: log c_i
 
 The action is ĉ only, in ``chat_bounds``. Observations per household:
-``[log(k_i/K_ss + κ) - log(1 + κ), log(K/K_ss), ±1 for z good/bad, ±1 for employed/unemployed]``,
+``[log(k_i/K_ss + s) - log(1 + s), log(K/K_ss), ±1 for z good/bad, ±1 for employed/unemployed]``,
 with K_ss the representative-agent steady state at mean employment (a unit, not a target) and
-κ = ``K_SHIFT`` = 0.01: own capital on a log scale that resolves the poor (with log1p(k_i/K_ss)
+s = ``K_SHIFT`` = 0.01: own capital on a log scale that resolves the poor (with log1p(k_i/K_ss)
 instead, n = 500 seeds 0 / 1 learned ĉ 0.36 at k = 1 against the KS solution's 0.51; with this,
 0.48 / 0.51).
 """
@@ -119,12 +119,12 @@ class KSEconomy:
                             z_sign.expand_as(x), e_sign], -1)
 
     def k_feature(self, k: torch.Tensor) -> torch.Tensor:
-        """Own capital as observed: log(k/K_ss + κ) − log(1 + κ), κ = K_SHIFT (0 at K_ss; near 0
+        """Own capital as observed: log(k/K_ss + s) − log(1 + s), s = K_SHIFT (0 at K_ss; near 0
         it resolves the poor, whose saving changes fastest with k)."""
         return torch.log(k / self._K_ss + K_SHIFT) - math.log1p(K_SHIFT)
 
     def k_from_feature(self, f: torch.Tensor) -> torch.Tensor:
-        """Inverse of :meth:`k_feature`: k = K_ss (exp(f) (1 + κ) − κ), floored at 0."""
+        """Inverse of :meth:`k_feature`: k = K_ss (exp(f) (1 + s) − s), floored at 0."""
         return (self._K_ss * (torch.exp(f.to(DTYPE)) * (1.0 + K_SHIFT) - K_SHIFT)).clamp(min=0.0)
 
     def prices(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -147,7 +147,7 @@ class KSEconomy:
         unemployment count, L = l̄ (1 - U_z/n)."""
         p = self.p
         obs = obs.to(DTYPE)
-        # float32 observations resolve k near 0 only to ~1e-9 K_ss (κ times float32's relative
+        # float32 observations resolve k near 0 only to ~1e-9 K_ss (s times float32's relative
         # precision): a household that ate (almost) all its capital may come back with k slightly
         # below 0, which k_from_feature floors at 0; an unemployed one's cash on hand is then
         # floored at A_FLOOR (its reward log(ĉ a) stays finite, as in `step`)

@@ -87,7 +87,7 @@ from ..economy import KSEconomy, RBCEconomy, make_economy
 from ..economy.base import DTYPE
 from .io import open_checked, parse_run_path, write_netcdf
 from .policies import KAPolicy, act
-from .statistics import closed_form_errors, gini_rows, range_drift, regress_law_of_motion, trend_drift
+from .statistics import at_bound, closed_form_errors, gini_rows, range_drift, regress_law_of_motion, trend_drift
 from .variables import KS_UNITS, RBC_UNITS, scalar_attrs
 
 __all__ = ["DEFAULTS", "IRF_VARIABLES", "evaluate", "evaluate_policy", "ks_benchmark_path_spec", "price_effect_weight",
@@ -179,11 +179,6 @@ def _load_policy(run_dir: Path):
 # RBC family
 # --------------------------------------------------------------------------------------------
 
-def _per_head_Y(p, Y: torch.Tensor, n: int) -> torch.Tensor:
-    """Output per head: the economy's Y is a total under "marginal" pricing, a mean under "effective"."""
-    return Y / n if p.aggregation == "marginal" else Y
-
-
 def _rbc_rollout(policy, eco: RBCEconomy, T: int, record_hh_stride: int | None = None,
                  stop_at_fixed_point: bool = False) -> dict:
     """Step ``eco`` T quarters under ``policy``; per-head aggregates (T, E) and more.
@@ -201,9 +196,7 @@ def _rbc_rollout(policy, eco: RBCEconomy, T: int, record_hh_stride: int | None =
     ret = torch.zeros(E, n, dtype=DTYPE)
     disc = 1.0
     hh = [] if record_hh_stride else None
-    lo, hi = p.chat_bounds
-    tol = 0.01 * (hi - lo)
-    at_bound = torch.zeros((), dtype=torch.long)
+    n_at_bound = torch.zeros((), dtype=torch.long)
     fixed_at = -1
     y_scale = 1.0 / n if p.aggregation == "marginal" else 1.0     # Y per head
     kappa0, lam0 = float(p.kappa[0]), float(p.lam[0])
@@ -228,7 +221,7 @@ def _rbc_rollout(policy, eco: RBCEconomy, T: int, record_hh_stride: int | None =
             b[igini] = gini_rows(k)
             b[isd] = torch.log(c).std(-1, unbiased=False)
             chat = a[..., 0]
-            at_bound += ((chat - lo <= tol) | (hi - chat <= tol)).sum()
+            n_at_bound += at_bound(chat, p.chat_bounds).sum()
         b[iY] = info["Y"][:, 0]
         b[iA] = info["A"][:, 0]
         b[ir] = info["r"][:, 0]
@@ -253,12 +246,12 @@ def _rbc_rollout(policy, eco: RBCEconomy, T: int, record_hh_stride: int | None =
     out["I"] = out.pop("kn") - (1.0 - p.delta) * out["K"]
     if n == 1:
         ch = out["chat"]
-        at_bound = int(((ch - lo <= tol) | (hi - ch <= tol)).sum())
+        n_at_bound = int(at_bound(ch, p.chat_bounds).sum())
     out["final"] = {x: torch.broadcast_to(v, (E, n)).numpy().copy() for x, v in
                     (("k", info["k"]), ("ell", info["ell"]), ("c", info["c"]), ("chat", a[..., 0]),
                      ("a", info["a"]), ("r", info["r"]), ("w", info["w"]))}
     out["return"] = ret.numpy()
-    out["at_bound_frac"] = int(at_bound) / (T * E * n)
+    out["at_bound_frac"] = int(n_at_bound) / (T * E * n)
     out["nonfinite"] = int(sum((~np.isfinite(out[x])).sum() for x in ("K", "C", "chat", "ell", "reward")))
     if hh is not None:
         out["k_hh"] = torch.stack(hh).numpy()
@@ -569,9 +562,7 @@ def _ks_rollout(policy, eco: KSEconomy, z_next: torch.Tensor, stride: int) -> di
     snaps_k, snaps_c = [], []
     ret = torch.zeros(E, n, dtype=DTYPE)
     disc = 1.0
-    lo, hi = p.chat_bounds
-    tol = 0.01 * (hi - lo)
-    at_bound = torch.zeros((), dtype=torch.long)
+    n_at_bound = torch.zeros((), dtype=torch.long)
     obs = eco.observe()
     for t in range(N):
         a = act(policy, obs)
@@ -588,7 +579,7 @@ def _ks_rollout(policy, eco: KSEconomy, z_next: torch.Tensor, stride: int) -> di
         torch.mean(info["employed"], -1, out=b[iemp])
         ret.add_(reward, alpha=disc)
         disc *= p.beta
-        at_bound += ((chat - lo <= tol) | (hi - chat <= tol)).sum()
+        n_at_bound += at_bound(chat, p.chat_bounds).sum()
         if t % stride == 0:
             snaps_k.append(k)
             snaps_c.append(c)
@@ -602,7 +593,7 @@ def _ks_rollout(policy, eco: KSEconomy, z_next: torch.Tensor, stride: int) -> di
     sim["sd_logc_t"] = torch.log(snap_c.clamp_min(1e-300)).std(-1, unbiased=False).numpy().T.copy()
     sim["t_stat"] = np.arange(0, N, stride)
     sim["return"] = ret.numpy()
-    sim["at_bound_frac"] = int(at_bound) / (N * E * n)
+    sim["at_bound_frac"] = int(n_at_bound) / (N * E * n)
     sim["nonfinite"] = int(sum((~np.isfinite(sim[x])).sum() for x in ("K", "C", "chat", "reward")))
     sim["k_end"], sim["employed_end"] = eco.k.numpy().copy(), eco.employed.numpy().copy()
     return sim

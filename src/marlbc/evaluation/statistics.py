@@ -75,3 +75,15 @@ def closed_form_errors(chat: np.ndarray, ell: np.ndarray, cf: dict) -> dict:
         out[f"{name}_max_rel_err"] = float(np.max(rel))
         out[f"{name}_mean_rel_err"] = float(np.mean(rel))
     return out
+
+
+BOUND_TOL = 0.01       # ĉ within this share of its range of a bound counts as at the bound
+COLLAPSE_SHARE = 0.5   # a run whose ĉ sits at a bound in this share of household-quarters collapsed (C4)
+
+
+def at_bound(chat, bounds):
+    """Elementwise: is ĉ within ``BOUND_TOL`` of the width of ``bounds`` = (low, high) of either
+    bound? (NumPy arrays, tensors or floats; C4's collapse check and the evaluation's share.)"""
+    lo, hi = bounds
+    tol = BOUND_TOL * (hi - lo)
+    return (chat - lo <= tol) | (hi - chat <= tol)

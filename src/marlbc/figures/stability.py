@@ -21,6 +21,7 @@ import numpy as np
 
 from ..claims.checks import learning_progress
 from ..claims.common import rel_spread
+from ..evaluation.statistics import BOUND_TOL, COLLAPSE_SHARE, at_bound
 from . import common
 
 NAME = "stability"
@@ -73,11 +74,11 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
     _by_n_panel(ax_f, gt, cols, last_return, thr, "return per household (utils)",
                 f"final return of the learning curve (C4: seed spread ≤ {thr:.0%})")
     bound_runs = [f"n={r.n} s{r.seed}" for r in evals
-                  if "chat_at_bound_frac" in r.ds and r.scalar("chat_at_bound_frac") >= 0.5]
+                  if "chat_at_bound_frac" in r.ds and r.scalar("chat_at_bound_frac") >= COLLAPSE_SHARE]
     _by_n_panel(ax_e, ge, cols, lambda r: r.scalar("eval_return"), thr, "return per household (utils)",
                 "evaluated policy on the KS z path (eval.nc)", spread_label=False)
     if bound_runs:
-        ax_e.text(0.02, 0.02, "ĉ at a bound in ≥ 50% of household-quarters: " + ", ".join(bound_runs),
+        ax_e.text(0.02, 0.02, f"ĉ at a bound in ≥ {COLLAPSE_SHARE:.0%} of household-quarters: " + ", ".join(bound_runs),
                   transform=ax_e.transAxes, fontsize=6.5, color="tab:red")
 
     for n, rs in gt.items():
@@ -100,12 +101,10 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
         for b in bounds:
             ax_h.axhline(b, color="tab:red", ls="--", lw=1.0)
         ax_h.plot([], [], color="tab:red", ls="--", label=f"ĉ bounds {bounds[0]:g}, {bounds[1]:g}")
-        lo, hi = bounds
-        at_bound = [f"n={r.n} s{r.seed}" for r in trains
-                    if np.isfinite(c := float(r.ds["chat_mean"].values[-1]))
-                    and (c - lo <= 0.01 * (hi - lo) or hi - c <= 0.01 * (hi - lo))]
-        if at_bound:
-            ax_h.text(0.02, 0.15, "final ĉ within 1% of a bound (collapse):\n" + ", ".join(at_bound),
+        collapsed = [f"n={r.n} s{r.seed}" for r in trains
+                     if np.isfinite(c := float(r.ds["chat_mean"].values[-1])) and at_bound(c, bounds)]
+        if collapsed:
+            ax_h.text(0.02, 0.15, f"final ĉ within {BOUND_TOL:.0%} of a bound (collapse):\n" + ", ".join(collapsed),
                       transform=ax_h.transAxes, fontsize=6.5, color="tab:red", va="center",
                       bbox={"fc": "white", "ec": "none", "alpha": 0.85})
     ax_h.set(xlabel="SAC gradient updates", ylabel="mean consumption fraction ĉ = c/a",

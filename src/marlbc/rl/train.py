@@ -66,7 +66,7 @@ LOG_VARS = {
     "euler_bias": ("1", "mean of the realised Euler residuals beta R_i' c_i / c_i' - 1 over households, environments "
                    "and periods of the second half (R_i: return on own capital, own price effects included); 0 at the optimum"),
     "labour_bias": ("1", "mean of the labour-condition residuals W_i / (u_l c_i) - 1 over the second half (NaN without labour choice)"),
-    "euler_error": ("1", "mean |E_t[beta R_i' c_i / c_i'] - 1| (expectation exact over the next exogenous state) over "
+    "euler_error": ("1", "mean |E_t[beta R_i' c_i / c_i'] - 1| (expectation over the next exogenous state: 5-node Gauss-Hermite in log A for RBC, exact over the four (z', employment) states for KS) over "
                     "households, environments and every 5th period of the second half: the policy's Euler error"),
     "labour_error": ("1", "mean |labour-condition residual| over the same states (NaN without labour choice)"),
     "qf_loss": ("(scaled utils)^2", "critic loss (sum of both critics' MSE), mean since the previous evaluation"),
