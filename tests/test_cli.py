@@ -86,6 +86,16 @@ def test_a_delta_override_meets_the_config_range(capsys):
     assert "'calibrations.seed.delta' = 1.5 is out of range" in capsys.readouterr().err
 
 
+def test_delta_is_refused_outside_steady_state_and_the_closed_form_says_it_is_delta_one(capsys, cfg):
+    argv = ["--config", str(ROOT / "config.yaml"), "benchmark", "closed-form", "--delta", "0.5"]
+    assert main(argv) == 2
+    assert "--delta applies to steady-state only, not closed-form" in capsys.readouterr().err
+    assert main(["--config", str(ROOT / "config.yaml"), "benchmark", "closed-form", "--calibration", "seed", "--json"]) == 0
+    printed = capsys.readouterr()
+    assert_allclose(json.loads(printed.out)["chat"], 1 - 0.33 * 0.99, rtol=1e-12)   # the seed's alpha, beta at delta = 1
+    assert "the closed form holds at delta = 1; calibration 'seed' is solved with its other parameters" in printed.err
+
+
 def test_unreadable_inputs_are_one_line_naming_the_file(tmp_path, capsys):
     cfg = ["--config", str(ROOT / "config.yaml")]
     assert main([*cfg, "evaluate", "--run", str(tmp_path / "nosuch"), "--out", str(tmp_path / "e.nc")]) == 1

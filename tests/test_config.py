@@ -331,3 +331,17 @@ def test_each_benchmark_is_solved_with_its_arms_calibration_overrides_applied(cf
     assert run("game", moved, n=9, calibration="seed")["K"] == K_seed      # named: no overrides
     with pytest.raises(ConfigError, match="unknown calibration 'sead'"):
         run("game", moved, n=9, calibration="sead")
+
+
+def test_load_without_a_path_falls_back_to_the_repositorys_config(tmp_path, monkeypatch):
+    """Outside the repository (no ./config.yaml) the editable install's own config is read; with
+    neither, one line says how to pass one."""
+    monkeypatch.chdir(tmp_path)
+    assert config.load() == config.load(config.REPO_CONFIG)
+    monkeypatch.setattr(config, "REPO_CONFIG", tmp_path / "none.yaml")
+    with pytest.raises(ConfigError, match=r"no config file: 'config.yaml' is not in the working directory; "
+                                          r"pass one \(marlbc --config PATH"):
+        config.load()
+    (tmp_path / "config.yaml").write_text("seeds: [0]\n")
+    with pytest.raises(ConfigError, match="config key"):                # ./config.yaml comes first
+        config.load()

@@ -105,6 +105,14 @@ def test_smoke_leaves_the_full_runs_results_alone(smoke_run):
         assert (smoke_run / "figures" / png.name).read_bytes() == png.read_bytes(), png.name
 
 
+def test_a_finished_job_leaves_no_checkpoint(smoke_run):
+    """checkpoint.pt serves a killed job's resume; once policy.pt and train.nc are written the
+    pipeline removes it (17-18 MB a run)."""
+    runs = sorted((smoke_run / "results/smoke/runs").glob("*/n*/seed*"))
+    assert runs and all((r / "policy.pt").exists() for r in runs)
+    assert not list((smoke_run / "results/smoke/runs").rglob("checkpoint.pt"))
+
+
 def test_a_target_outside_the_presets_sweep_is_refused_by_name(smoke_run):
     proc = snakemake(smoke_run, "-n", "results/smoke/runs/ks/n5/seed0/eval.nc", check=False)
     assert proc.returncode != 0

@@ -46,6 +46,13 @@ def cmd_benchmark(args, cfg: dict) -> None:
         return
     from .benchmarks import run as bench_run
 
+    if args.delta is not None:
+        raise _config.ConfigError(f"--delta applies to steady-state only, not {args.which} (the closed form "
+                                  "holds at delta = 1; the others solve their arm's calibration)")
+    if args.which == "closed-form" and args.calibration is not None and \
+            _config.named_calibration(cfg, args.calibration)["delta"] != 1.0:
+        print(f"marlbc: note: the closed form holds at delta = 1; calibration {args.calibration!r} "
+              f"is solved with its other parameters and delta = 1", file=sys.stderr)
     _print(bench_run.run(args.which, cfg, out=args.out, n=args.n, calibration=args.calibration), args.json)
 
 
@@ -75,7 +82,8 @@ def _int_at_least(lo: int):
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="marlbc", description=__doc__.splitlines()[0])
-    ap.add_argument("--config", default="config.yaml", help="configuration file (default: ./config.yaml)")
+    ap.add_argument("--config", default=None,
+                    help="configuration file (default: ./config.yaml, else the repository's own)")
     sub = ap.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("benchmark", help="economic benchmarks")

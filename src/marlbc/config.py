@@ -28,6 +28,7 @@ import yaml
 ARMS = ("rbc_closed_form", "rbc", "baseline", "heterogeneous", "ks")
 PRESETS = ("full", "ci", "smoke")
 DEFAULT_CONFIG = Path("config.yaml")
+REPO_CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"   # the repository's, for an editable install
 
 
 class ConfigError(ValueError):
@@ -42,8 +43,16 @@ def schema() -> dict:
 
 
 def load(path: str | Path | None = None, overrides: dict | None = None) -> dict:
-    """Read a YAML config, apply top-level ``overrides`` (like ``--config k=v``), validate it."""
-    path = Path(path) if path is not None else DEFAULT_CONFIG
+    """Read a YAML config, apply top-level ``overrides`` (like ``--config k=v``), validate it.
+
+    Without ``path``: ``config.yaml`` in the working directory, else the repository's own
+    (``REPO_CONFIG``, when the package is installed from a clone with ``pip install -e``)."""
+    if path is None:
+        path = DEFAULT_CONFIG if DEFAULT_CONFIG.exists() or not REPO_CONFIG.exists() else REPO_CONFIG
+        if not path.exists():
+            raise ConfigError(f"no config file: '{DEFAULT_CONFIG}' is not in the working directory; pass one "
+                              "(marlbc --config PATH, or cfg=marlbc.config.load(PATH) in Python)")
+    path = Path(path)
     if not path.exists():
         raise ConfigError(f"config file '{path}' does not exist")
     with open(path) as f:
@@ -92,8 +101,8 @@ def _message(err: jsonschema.ValidationError) -> str:
         case "type":
             hint = ""
             if isinstance(v, str) and s["type"] in ("integer", "number") and _is_number(v):
-                hint = (" (Snakemake's --config reads the items of a list as text: set lists in a config "
-                        "file, e.g. --configfile my.yaml)")
+                hint = (" (Snakemake's --config reads every value nested in a list or mapping as text: "
+                        "set such values in a config file, e.g. --configfile my.yaml)")
             return f"config key '{key}' = {v!r} has the wrong type; expected {s['type']}{hint}"
         case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
             return f"config key '{key}' = {v!r} is out of range; allowed: {_allowed_range(s)}"

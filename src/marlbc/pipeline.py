@@ -42,13 +42,17 @@ def run_benchmark(smk) -> None:
 
 
 def run_train(smk) -> None:
-    from .rl.train import train
+    from .rl.train import CHECKPOINT_FILE, train
 
     w = smk.wildcards
+    out_dir = Path(smk.output.policy).parent
     with logged(smk):
         cfg = _cfg(smk)
-        train(cfg, w.arm, n=int(w.n), seed=int(w.seed), out_dir=Path(smk.output.policy).parent,
+        train(cfg, w.arm, n=int(w.n), seed=int(w.seed), out_dir=out_dir,
               preset=cfg["preset"], stale="restart")   # Snakemake reruns a job when its params changed
+    # the outputs are whole: the checkpoint (17-18 MB; for resuming a killed job) has served. A
+    # changed budget or setting starts over (another run_hash), so nothing would resume from it.
+    (out_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
 
 
 def run_evaluate(smk) -> None:
