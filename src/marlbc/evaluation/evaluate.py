@@ -201,26 +201,26 @@ def _rbc_rollout(policy, eco: RBCEconomy, T: int, record_hh_stride: int | None =
     y_scale = 1.0 / n if p.aggregation == "marginal" else 1.0     # Y per head
     kappa0, lam0 = float(p.kappa[0]), float(p.lam[0])
     obs = eco.observe()
-    info = a = None
+    info = action = None
     for t in range(T):
-        a = act(policy, obs)
-        obs, reward, info = eco.step(a)
+        action = act(policy, obs)
+        obs, reward, info = eco.step(action)
         k, c = info["k"], info["c"]
         b = buf[:, t]
         if n == 1:
             b[iK], b[iC], b[iL], b[ikn], b[ichat], b[iell], b[irew] = (
-                k[:, 0], c[:, 0], info["ell"][:, 0], info["k_next"][:, 0], a[:, 0, 0], a[:, 0, 1], reward[:, 0])
+                k[:, 0], c[:, 0], info["ell"][:, 0], info["k_next"][:, 0], action[:, 0, 0], action[:, 0, 1], reward[:, 0])
         else:
             torch.mean(k, -1, out=b[iK])
             torch.mean(c, -1, out=b[iC])
             torch.mean(info["ell"], -1, out=b[iL])
             torch.mean(info["k_next"], -1, out=b[ikn])
-            torch.mean(a[..., 0], -1, out=b[ichat])
-            torch.mean(a[..., 1], -1, out=b[iell])
+            torch.mean(action[..., 0], -1, out=b[ichat])
+            torch.mean(action[..., 1], -1, out=b[iell])
             torch.mean(reward, -1, out=b[irew])
             b[igini] = gini_rows(k)
             b[isd] = torch.log(c).std(-1, unbiased=False)
-            chat = a[..., 0]
+            chat = action[..., 0]
             n_at_bound += at_bound(chat, p.chat_bounds).sum()
         b[iY] = info["Y"][:, 0]
         b[iA] = info["A"][:, 0]
@@ -248,7 +248,7 @@ def _rbc_rollout(policy, eco: RBCEconomy, T: int, record_hh_stride: int | None =
         ch = out["chat"]
         n_at_bound = int(at_bound(ch, p.chat_bounds).sum())
     out["final"] = {x: torch.broadcast_to(v, (E, n)).numpy().copy() for x, v in
-                    (("k", info["k"]), ("ell", info["ell"]), ("c", info["c"]), ("chat", a[..., 0]),
+                    (("k", info["k"]), ("ell", info["ell"]), ("c", info["c"]), ("chat", action[..., 0]),
                      ("a", info["a"]), ("r", info["r"]), ("w", info["w"]))}
     out["return"] = ret.numpy()
     out["at_bound_frac"] = int(n_at_bound) / (T * E * n)
@@ -323,8 +323,8 @@ def price_effect_weight(policy, cfg: dict, arm: str, n: int, k_star: np.ndarray,
     order = np.argsort(k_star.numpy(), kind="stable")
     i = int(order[n // 2])
     ell_i = float(np.asarray(ell_star)[i])
-    a = p.kappa if p.aggregation == "effective" else torch.ones(n, dtype=DTYPE)
-    S_K = float((a * k_star).sum())
+    weight = p.kappa if p.aggregation == "effective" else torch.ones(n, dtype=DTYPE)   # of k_i in aggregate capital
+    S_K = float((weight * k_star).sum())
     eps = PRICE_BLIP * S_K
     k0 = k_star.expand(2, n).clone()
     k0[0, i] += eps
@@ -340,7 +340,7 @@ def price_effect_weight(policy, cfg: dict, arm: str, n: int, k_star: np.ndarray,
         eco.k[:, i] = k_star[i]
         obs = eco.observe()
     dlogx = (logR[:, 0] - logR[:, 1]) / 2.0 / (p.alpha - 1.0)
-    path = dlogx / (float(a[i]) * eps / S_K)
+    path = dlogx / (float(weight[i]) * eps / S_K)
     return float(np.sum(p.beta ** np.arange(quarters) * path)), path
 
 
@@ -565,13 +565,13 @@ def _ks_rollout(policy, eco: KSEconomy, z_next: torch.Tensor, stride: int) -> di
     n_at_bound = torch.zeros((), dtype=torch.long)
     obs = eco.observe()
     for t in range(N):
-        a = act(policy, obs)
-        obs, reward, info = eco.step(a, z_next=z_next[t])
+        action = act(policy, obs)
+        obs, reward, info = eco.step(action, z_next=z_next[t])
         k, c = info["k"], info["c"]
         b = buf[:, t]
         b[iK], b[iL], b[iz], b[ir], b[iw] = (info["K"][:, 0], info["L"][:, 0], info["z"][:, 0],
                                              info["r"][:, 0], info["w"][:, 0])
-        chat = a[..., 0]
+        chat = action[..., 0]
         torch.mean(c, -1, out=b[iC])
         torch.mean(info["k_next"], -1, out=b[ikn])
         torch.mean(chat, -1, out=b[ichat])
