@@ -403,6 +403,65 @@ def _game_state(cfg: dict, n: int, kappa: np.ndarray, lam: np.ndarray, files: li
     return {"k": sol.k, "ell": sol.ell, "c": sol.c}, "marlbc.benchmarks.game.solve_game (no game_n{n}.nc given)"
 
 
+def _c3_euler_row(th: dict, n: int, tolerance: float, per_seed: dict) -> Metric | None:
+    """The learned steady state in the game's Euler conditions (worst seed), against the median
+    residual that moves k_i by C3's median error."""
+    euler = {sd: d["euler_game_median"] for sd, d in per_seed.items() if "euler_game_median" in d}
+    if not euler:
+        return None
+    return Metric(f"n = {n}: log10 median |Euler residual| of the learned k_i in the game's terms "
+                  f"({th['median_rel_err_max']:.0%} of k_i needs ≤ {np.log10(tolerance):.2f})",
+                  float(np.log10(max(euler.values()))), scored=False,
+                  note="worst seed; per seed " + " / ".join(f"{np.log10(v):.2f}" for v in euler.values())
+                       + "; |1 − β(1 − δ + ∂m_i/∂k_i)| with the own-price effect (benchmarks.game."
+                       "residuals) over the game's households with k_i > 0; the tolerance is the "
+                       "median residual that moves k_i by that share (benchmarks.game.euler_tolerance); "
+                       "reported, not scored")
+
+
+def _c3_windfall_row(n: int, game_keep: float, rs: list[EvalRun], per_seed: dict) -> Metric | None:
+    """Share of a 10 % windfall the median household still holds after 10 quarters, learned
+    (mean over seeds) against the game's ``game_keep``."""
+    keep = {r.seed: r.scalar("wealth_persistence_10") for r in rs}
+    if not all(np.isfinite(v) for v in keep.values()):      # evaluations from before the diagnostic
+        return None
+    for sd, v in keep.items():
+        per_seed[sd]["wealth_persistence_10"] = v
+    return Metric(f"n = {n}: share of a 10 % windfall kept after 10 quarters (median household), "
+                  f"game {game_keep:.3f}", float(np.mean(list(keep.values()))), scored=False,
+                  note="mean over seeds; per seed " + " / ".join(f"{v:.2f}" for v in keep.values())
+                       + "; reported, not scored. Game: its own problem linearised, hours held "
+                       "(benchmarks.game.windfall_persistence)")
+
+
+def _c3_price_weight_row(n: int, cal: dict, kappa, lam, kg: np.ndarray, rs: list[EvalRun],
+                         per_seed: dict) -> Metric | None:
+    """The weight θ of a household's own price effect in each learned economy, and how far the
+    game solved at that weight moves the median household's capital."""
+    theta = {r.seed: r.scalar("price_effect_weight") for r in rs}
+    if not all(np.isfinite(v) for v in theta.values()):     # evaluations from before the diagnostic
+        return None
+    pos = kg > 0
+    moved = {}
+    for sd, v in theta.items():                              # the game with the learned economy's weight
+        try:
+            kt = solve_game(cal, kappa, lam, own_price_weight=max(v, 0.0)).k
+            moved[sd] = float(np.median(np.abs(kt[pos] / kg[pos] - 1.0))) if pos.any() else float("nan")
+        except (GameSolveError, np.linalg.LinAlgError):      # θ near 0: price takers, no interior steady state
+            moved[sd] = float("nan")
+        per_seed[sd].update(price_effect_weight=v, game_at_weight_median_rel_move=moved[sd])
+    return Metric(f"n = {n}: weight θ of a household's own price effect in the learned economy "
+                  f"(the game's: 1)", float(np.mean(list(theta.values()))), scored=False,
+                  note="mean over seeds; per seed " + " / ".join(f"{v:.2f}" for v in theta.values())
+                       + "; the present value of the price path after a one-quarter blip in one "
+                       "household's capital, the others answering on the learned policy, relative to "
+                       "the game's one-quarter effect (evaluation.evaluate.price_effect_weight). The "
+                       "game with its own-price term weighted by θ (benchmarks.game.solve_game, "
+                       "own_price_weight) puts the median household "
+                       + " / ".join(f"{v:.0%}" for v in moved.values())
+                       + " away from the game's k_i; reported, not scored")
+
+
 def check_C3(cfg: dict, inputs) -> dict:
     th = cfg["claims"]["C3"]
     inp = classify_inputs(inputs)
@@ -438,47 +497,11 @@ def check_C3(cfg: dict, inputs) -> dict:
         s, v = worst({sd: d["median_rel_err"] for sd, d in per_seed.items()})
         metrics.append(Metric(f"n = {n}: median |k_i/k_i game − 1| (k_i game > 0)", v, th["median_rel_err_max"], "<=",
                               note=f"worst seed {s}; {int((~pos).sum())} game corner(s) with k = 0 excluded"))
-        euler = {sd: d["euler_game_median"] for sd, d in per_seed.items() if "euler_game_median" in d}
-        if euler:
-            metrics.append(Metric(f"n = {n}: log10 median |Euler residual| of the learned k_i in the game's terms "
-                                  f"({th['median_rel_err_max']:.0%} of k_i needs ≤ {np.log10(tolerance):.2f})",
-                                  float(np.log10(max(euler.values()))), scored=False,
-                                  note="worst seed; per seed " + " / ".join(f"{np.log10(v):.2f}" for v in euler.values())
-                                       + "; |1 − β(1 − δ + ∂m_i/∂k_i)| with the own-price effect (benchmarks.game."
-                                       "residuals) over the game's households with k_i > 0; the tolerance is the "
-                                       "median residual that moves k_i by that share (benchmarks.game.euler_tolerance); "
-                                       "reported, not scored"))
-        keep = {r.seed: r.scalar("wealth_persistence_10") for r in rs}
-        game_keep = float(np.nanmedian(windfall_persistence(cal, kappa, lam,
-                                                            game["k"], game["ell"], game["c"], 10)))
-        if all(np.isfinite(v) for v in keep.values()):       # evaluations since the diagnostic
-            metrics.append(Metric(f"n = {n}: share of a 10 % windfall kept after 10 quarters (median household), "
-                                  f"game {game_keep:.3f}", float(np.mean(list(keep.values()))), scored=False,
-                                  note="mean over seeds; per seed " + " / ".join(f"{v:.2f}" for v in keep.values())
-                                       + "; reported, not scored. Game: its own problem linearised, hours held "
-                                       "(benchmarks.game.windfall_persistence)"))
-            for sd, v in keep.items():
-                per_seed[sd]["wealth_persistence_10"] = v
-        theta = {r.seed: r.scalar("price_effect_weight") for r in rs}
-        if all(np.isfinite(v) for v in theta.values()):     # evaluations since the diagnostic
-            moved = {}
-            for sd, v in theta.items():                      # the game with the learned economy's weight
-                try:
-                    kt = solve_game(cal, kappa, lam, own_price_weight=max(v, 0.0)).k
-                    moved[sd] = float(np.median(np.abs(kt[pos] / kg[pos] - 1.0))) if pos.any() else float("nan")
-                except (GameSolveError, np.linalg.LinAlgError):  # θ near 0: price takers, no interior steady state
-                    moved[sd] = float("nan")
-                per_seed[sd].update(price_effect_weight=v, game_at_weight_median_rel_move=moved[sd])
-            metrics.append(Metric(f"n = {n}: weight θ of a household's own price effect in the learned economy "
-                                  f"(the game's: 1)", float(np.mean(list(theta.values()))), scored=False,
-                                  note="mean over seeds; per seed " + " / ".join(f"{v:.2f}" for v in theta.values())
-                                       + "; the present value of the price path after a one-quarter blip in one "
-                                       "household's capital, the others answering on the learned policy, relative to "
-                                       "the game's one-quarter effect (evaluation.evaluate.price_effect_weight). The "
-                                       "game with its own-price term weighted by θ (benchmarks.game.solve_game, "
-                                       "own_price_weight) puts the median household "
-                                       + " / ".join(f"{v:.0%}" for v in moved.values())
-                                       + " away from the game's k_i; reported, not scored"))
+        # reported, not scored: how far the learned steady state is from the game's conditions, and why
+        game_keep = float(np.nanmedian(windfall_persistence(cal, kappa, lam, game["k"], game["ell"], game["c"], 10)))
+        metrics += [m for m in (_c3_euler_row(th, n, tolerance, per_seed),
+                                _c3_windfall_row(n, game_keep, rs, per_seed),
+                                _c3_price_weight_row(n, cal, kappa, lam, kg, rs, per_seed)) if m is not None]
         details["per_n"][n] = {"game_source": src, "game_corners": int((~pos).sum()), "game_cv_k": game_cv[n],
                                "euler_tolerance_median": tolerance,
                                "game_windfall_kept_10": game_keep,
