@@ -106,7 +106,7 @@ class _Econ:
 
     @property
     def required_return(self) -> float:
-        """Required gross-of-depreciation return on capital, 1/β − 1 + δ."""
+        """Required gross-of-depreciation return on capital, ρ = 1/β − 1 + δ (the module's ρ, not TFP's)."""
         return 1.0 / self.beta - 1.0 + self.delta
 
     @property
@@ -323,7 +323,7 @@ def _system(e: _Econ, z: np.ndarray, kbar: float, fixed: np.ndarray | None = Non
     n = e.n
     k, ell, c = z[:n], z[n:2 * n], z[2 * n:]
     inc = _income(e, k, ell)
-    eh = 1.0 - inc.m_k / e.required_return                              # scaled Euler residual
+    eh = 1.0 - inc.m_k / e.required_return                  # scaled Euler residual
     a_k = k / kbar
     if fixed is None:
         F1, da, db = _fb(a_k, eh)

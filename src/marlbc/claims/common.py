@@ -219,5 +219,3 @@ def rel_spread(values) -> float:
         return float("nan")
     m = abs(v.mean())
     return float((v.max() - v.min()) / m) if m > 0 else float("inf")
-
-
