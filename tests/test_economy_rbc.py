@@ -271,39 +271,6 @@ def test_decision_model_with_several_households(cfg, arm, aggregation):
         eco.decision_model(obs, a.detach())
 
 
-def test_wage_units_post_features_put_own_wealth_last_in_own_wage_units(cfg):
-    """``post_features: wage_units``: K⁺, A and the types as in the "all" set, then â'/ŵ_i, where
-    ŵ_i, next period's own wage without the household's own action, does not move with the action
-    and is λ_i times the wage at A' = A^ρ, today's K and the others' hours (so the value's slope in
-    this column hardly depends on the type); the reward is unchanged."""
-    import dataclasses
-
-    n = 9
-    eco = make_economy(cfg, "heterogeneous", n, 4, seed=2)
-    gen = torch.Generator().manual_seed(3)
-    lo, hi = eco.action_bounds[:, 0], eco.action_bounds[:, 1]
-    a = lo + (hi - lo) * torch.rand(4, n, 2, generator=gen, dtype=DT)
-    a2 = lo + (hi - lo) * torch.rand(4, n, 2, generator=gen, dtype=DT)
-    obs, ctx = eco.observe(), eco.context(a)
-    r_all, x_all = eco.decision_model(obs, a, ctx)
-    _, x2_all = eco.decision_model(obs, a2, ctx)
-    eco.p = dataclasses.replace(eco.p, post_features="wage_units")
-    r, x = eco.decision_model(obs, a, ctx)
-    _, x2 = eco.decision_model(obs, a2, ctx)
-    assert eco.post_dim == x.shape[-1] == 5
-    assert_allclose(r.numpy(), r_all.numpy(), rtol=0, atol=0)
-    assert_allclose(x[..., :4].numpy(), x_all[..., [2, 3, 4, 5]].numpy(), rtol=0, atol=0)
-    a1, a1_2 = x_all[..., 7] * eco.p.k_ss, x2_all[..., 7] * eco.p.k_ss       # â' in levels
-    w_hat, w_hat2 = a1 / x[..., 4], a1_2 / x2[..., 4]
-    assert not torch.allclose(a1, a1_2)
-    assert_allclose(w_hat2.numpy(), w_hat.numpy(), rtol=1e-12)                  # the action does not move ŵ_i
-    # ŵ_i = λ_i (1 - α) A' (K / L')^α: A' = A^ρ, today's K, the others' hours scaled to n
-    A1 = torch.exp(obs[..., 2] / eco._inv_sd_logA) ** eco.p.rho
-    L1 = ctx[..., 1] * n / (n - 1)
-    expected = eco.p.lam * (1 - eco.p.alpha) * A1 * (ctx[..., 0] / L1) ** eco.p.alpha
-    assert_allclose(w_hat.numpy(), expected.numpy(), rtol=1e-6)
-
-
 def test_wealth_post_features_are_the_all_set_without_own_capital(cfg):
     """``post_features: wealth``: the six columns are the "all" set's â', K⁺, A, types and â'
     level, without k' (log and level); the reward is unchanged; with expected targets the

@@ -31,8 +31,7 @@ from .base import DTYPE, check_bounds, initial_capital, standard_normal
 TYPE_SCALE = 0.02  # κ, λ ∈ [0.98, 1.02] map to [-1, 1] in the observation
 # n > 1: the critic's post-decision columns per ``post_features`` (see RBCEconomy.decision_model)
 POST_FEATURES = {"all": ("log_k1", "log_a1", "log_K_post", "logA_sd", "kappa", "lambda", "k1", "a1"),
-                 "wealth": ("log_a1", "log_K_post", "logA_sd", "kappa", "lambda", "a1"),
-                 "wage_units": ("log_K_post", "logA_sd", "kappa", "lambda", "a1_wage")}
+                 "wealth": ("log_a1", "log_K_post", "logA_sd", "kappa", "lambda", "a1")}
 
 
 @dataclass
@@ -54,7 +53,7 @@ class RBCParams:
     ell_bounds: tuple[float, float] = (0.01, 0.99)      # bounds of ℓ
     init_k: dict | None = None   # initial capital distribution (see base.initial_capital)
     init_logA_scale: float = 1.0  # at reset log A_0 ~ N(0, (scale·sd_logA)²); > 1: exploring starts in TFP
-    post_features: str = "all"   # n > 1: the critic's post-decision features, "all", "wealth" (no k') or "wage_units" (own wealth in own-wage units, last; see decision_model)
+    post_features: str = "all"   # n > 1: the critic's post-decision features, "all" or "wealth" (no k'; see decision_model)
 
     @property
     def n(self) -> int:
@@ -282,14 +281,7 @@ class RBCEconomy:
         ``post_features: wealth`` drops k' (both columns): ``[log(â'/k_ss), log(K⁺/k_ss), log A / sd(log A),
         type, type, â'/k_ss]``. Given (K⁺, A, types) â' is increasing in k', so nothing is lost, and
         the household's own effect on next period's prices, part of â', can no longer be bypassed
-        through a k' column that is nearly collinear with it (docs/training.md).
-
-        ``post_features: wage_units``: ``[log(K⁺/k_ss), log A / sd(log A), type, type, â'/ŵ_i]``, own
-        wealth in units of the household's own wage ŵ_i, taken at next period's prices *without*
-        its own action (A' = A^ρ, today's K, the others' hours scaled to n), and last, so that a
-        critic linear in its last input (``sac.critic_linear: 1``) holds the value's exact shape:
-        with log c − χℓ and interior hours V(s) = χ a/w_i + G(prices, type), linear in own wealth
-        with a slope that, in own-wage units, no longer depends on the type (λ_i cancels)."""
+        through a k' column that is nearly collinear with it (docs/training.md)."""
         p = self.p
         obs, action = obs.to(DTYPE), action.to(DTYPE)
         k = self._k_ss * torch.exp(obs[..., 0])
@@ -325,8 +317,6 @@ class RBCEconomy:
         cols = {"log_k1": log_k1, "log_a1": torch.log(a1) - self._log_k_ss,
                 "log_K_post": torch.log(K_post) - self._log_k_ss, "logA_sd": logA_sd,
                 "kappa": obs[..., 3], "lambda": obs[..., 4], "k1": k1 / self._k_ss, "a1": a1 / self._k_ss}
-        if p.post_features == "wage_units":        # ŵ_i: next period's wage, own action excluded
-            cols["a1_wage"] = a1 / prices(p, A.pow(p.rho), ctx[..., 0], L1, kappa, lam)[1]
         return reward, torch.stack([cols[c] for c in POST_FEATURES[p.post_features]], -1)
 
     has_successors = True

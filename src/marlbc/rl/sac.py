@@ -97,7 +97,6 @@ class SACConfig:
     layers: int = 2                  # hidden layers per network
     activation: str = "relu"         # hidden activation: "relu", "silu", "tanh" or "elu" (smooth ones give the critics a smooth argmax)
     critic_skip: bool = False        # a linear path from each critic's (standardised) inputs to its output beside the hidden layers, starting at 0: a value nearly linear in own wealth needs no curvature from them
-    critic_linear: int = 0           # the last this many critic inputs bypass the hidden layers and enter only through the linear path (implies critic_skip): a value known to be linear in them cannot bend in them
     # optimisation
     batch_size: int = 256            # transitions per gradient update
     lr_actor: float = 3e-4           # Adam learning rate of the actor
@@ -204,8 +203,7 @@ class SACConfig:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: > 0")
         for key in ("critic_warmup", "learning_starts", "episode_length", "grad_clip", "mean_penalty",
-                    "eval_envs", "eval_periods", "eval_seed", "expected_targets", "critic_linear",
-                    "critic_curvature"):
+                    "eval_envs", "eval_periods", "eval_seed", "expected_targets", "critic_curvature"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: >= 0")
@@ -316,20 +314,14 @@ class Actor(nn.Module):
 class CriticEnsemble(nn.Module):
     """``m`` Q networks evaluated together (two by default): weights ``(m, in, out)``, one
     ``baddbmm`` per layer. With ``skip``, each also has a linear path from its standardised
-    inputs to its output, ``Q(x) = MLP(x̃) + x̃ · s`` with ``s`` (m, in, 1) starting at 0. With
-    ``linear = j > 0`` (implies ``skip``) the last ``j`` inputs reach the output only through that
-    path, ``Q(x) = MLP(x̃[:in-j]) + x̃ · s``: Q is exactly linear in them."""
+    inputs to its output, ``Q(x) = MLP(x̃) + x̃ · s`` with ``s`` (m, in, 1) starting at 0."""
 
     def __init__(self, in_dim: int, hidden: int = 64, layers: int = 2, activation: str = "relu", m: int = 2,
-                 skip: bool = False, linear: int = 0):
+                 skip: bool = False):
         super().__init__()
-        if not 0 <= linear < in_dim:
-            raise ValueError(f"linear = {linear} critic inputs out of {in_dim}: at least one must enter the hidden layers")
-        skip = skip or linear > 0
         self.act_fn = ACTIVATIONS[activation]
         self.m = m
-        self.mlp_dim = in_dim - linear                            # inputs of the hidden layers
-        sizes = [self.mlp_dim] + [hidden] * layers + [1]
+        sizes = [in_dim] + [hidden] * layers + [1]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         for a, b in zip(sizes[:-1], sizes[1:]):
@@ -344,11 +336,11 @@ class CriticEnsemble(nn.Module):
     def renormalise(self, shift: Tensor, scale: Tensor) -> None:
         """Switch to the input standardisation ``(x - shift) * scale`` and change the first layer so
         that the function is exactly the same: W'_i = W_i s_i / s'_i, b' = b + Σ_i W_i s_i (m'_i - m_i)."""
-        w, b, j = self.weights[0], self.biases[0], self.mlp_dim
+        w, b = self.weights[0], self.biases[0]
         ratio = (self.in_scale / scale).view(1, -1, 1)
         moved = (shift - self.in_shift) * self.in_scale
-        b.add_(torch.einsum("i,kio->ko", moved[:j], w).unsqueeze(1))
-        w.mul_(ratio[:, :j])
+        b.add_(torch.einsum("i,kio->ko", moved, w).unsqueeze(1))
+        w.mul_(ratio)
         if self.skip is not None:                # the same for the linear path, its shift to the output bias
             self.biases[-1].add_(torch.einsum("i,kio->ko", moved, self.skip).unsqueeze(1))
             self.skip.mul_(ratio)
@@ -371,7 +363,7 @@ class CriticEnsemble(nn.Module):
         k = len(self.weights)
         ws, bs = params[:k], params[k:2 * k]
         x = ((x - self.in_shift) * self.in_scale).expand(self.m, *x.shape)
-        h = x[..., :self.mlp_dim]                     # the linear-only inputs skip the hidden layers
+        h = x
         for i, (w, b) in enumerate(zip(ws, bs)):
             h = torch.baddbmm(b, h, w)
             if i < k - 1:
@@ -558,11 +550,7 @@ class SAC:
                            cfg.activation, cfg.state_std)
         self.actor.start_at({"init_chat": cfg.init_chat, "init_ell": cfg.init_ell})
         critic_dim = post_dim if self.model is not None else obs_dim + d
-        if cfg.critic_linear >= critic_dim:
-            raise ConfigError(f"SAC config key 'critic_linear' = {cfg.critic_linear} leaves none of the critic's "
-                              f"{critic_dim} inputs for its hidden layers")
-        self.critic = CriticEnsemble(critic_dim, cfg.hidden, cfg.layers, cfg.activation, cfg.critics, cfg.critic_skip,
-                                     cfg.critic_linear)
+        self.critic = CriticEnsemble(critic_dim, cfg.hidden, cfg.layers, cfg.activation, cfg.critics, cfg.critic_skip)
         # the policy that is evaluated and saved: the actor, or an average of it that smooths
         # the update-to-update jitter and the slow wander of a flat objective
         averaged = cfg.actor_ema > 0 or cfg.average_from is not None
