@@ -465,3 +465,24 @@ def test_ks_evaluation_reads_the_z_path_of_the_benchmark_file(cfg, tmp_path):
     assert ds.attrs["z_path_source"] == str(tmp_path / "ks_bm.nc")
     with pytest.raises(FileNotFoundError, match="missing.nc"):
         evaluate_policy(cfg, pol, "ks", 10, 0, options={**FAST_KS, "ks_benchmark": str(tmp_path / "missing.nc")})
+
+
+def test_best_response_against_households_that_hold_still_is_the_game(cfg):
+    """With the others holding the game's capital and hours (open loop), a household that picks
+    the level of its capital (hours by its labour condition) picks the game's: the best target
+    is within one fine-grid step (0.5 %) of the game's k_i, from the game's steady state, for the
+    poorest and the richest household, and it gains nothing by moving. The Markov case is what
+    docs/training.md reports on learned runs."""
+    from marlbc.benchmarks.game import solve_game
+    from marlbc.evaluation.best_response import best_response
+
+    n = 9
+    spec = config.arm_spec(config.resolve(cfg, "full"), "heterogeneous")
+    kappa, lam = config.heterogeneity(spec["heterogeneity"], n)
+    game = solve_game(config.arm_calibration(cfg, "heterogeneous"), kappa, lam)
+    k, ell = np.asarray(game.k), np.asarray(game.ell)
+    for i in (int(np.argmin(k)), int(np.argmax(k))):
+        br = best_response(constant_policy([0.1, 0.9]), cfg, "heterogeneous", n, k, i,
+                           quarters=800, hold=(k, ell))
+        assert abs(br["k_best"] / k[i] - 1) <= 0.0051, (i, br)
+        assert br["gain_ce_pct"] < 1e-6 and not br["at_grid_edge"]
