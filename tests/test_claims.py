@@ -228,6 +228,16 @@ def test_C3_reports_the_learned_steady_states_euler_residuals_in_the_games_terms
     m = metric(r, f"n = {n}: log10 median |Euler residual|")
     assert m["measured"] == pytest.approx(np.log10(per_seed[2]["euler_game_median"])) and not m["scored"]
     assert f"{np.log10(tol):.2f}" in m["metric"]
+    # the aggregate: K/L 0, +1 % and +5 % off the game's (hours held); a price taker's return gap at
+    # those prices; the bound is the K/L error whose gap equals the Euler tolerance
+    assert [per_seed[s]["KL_rel_err"] for s in (0, 1, 2)] == pytest.approx([0.0, 0.01, 0.05], abs=1e-12)
+    x = np.sum(sol.k) / np.sum(sol.ell)
+    R = cal["alpha"] * x ** (cal["alpha"] - 1)
+    gap = cal["beta"] * (1 - cal["delta"] + R * 1.05 ** (cal["alpha"] - 1)) - 1
+    assert per_seed[2]["aggregate_return_gap"] == pytest.approx(gap, rel=1e-10) and gap < -1e-3
+    m = metric(r, f"n = {n}: aggregate K/L of the learned steady state")
+    assert m["measured"] == pytest.approx(0.05) and not m["scored"] and "worst seed 2" in m["note"]
+    assert f"±{tol / (cal['beta'] * (1 - cal['alpha']) * R):.2%}" in m["metric"]
 
 
 def test_C3_reports_the_learned_economys_own_price_weight_and_the_game_at_it(cfg, tmp_path):

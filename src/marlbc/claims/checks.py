@@ -78,8 +78,8 @@ import xarray as xr
 from scipy import stats
 
 from .. import config as _config
-from ..benchmarks.game import (GameSolveError, euler_tolerance, residuals as game_residuals, solve_game,
-                               windfall_persistence)
+from ..benchmarks.game import (GameSolveError, euler_tolerance, income as game_income, residuals as game_residuals,
+                               solve_game, windfall_persistence)
 from ..evaluation.cost import (RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv,
                                train_wall_seconds)
 from ..evaluation.evaluate import IRF_VARIABLES
@@ -419,6 +419,37 @@ def _c3_euler_row(th: dict, n: int, tolerance: float, per_seed: dict) -> Metric 
                        "reported, not scored")
 
 
+def _c3_aggregate_row(th: dict, n: int, cal: dict, kappa, lam, game: dict, tolerance: float,
+                      rs: list[EvalRun], per_seed: dict) -> Metric | None:
+    """The learned aggregate capital-labour ratio against the game's (worst seed, largest |error|),
+    beside the error that alone opens a return gap as large as C3's Euler tolerance: a price-taking
+    household's residual β(1 − δ + R) − 1 moves by β(1 − α) R per unit of log(K/L). Households
+    that satisfy their Euler conditions at prices that far off can match the game's k_i only
+    through their own-price terms, that is with capital more than C3's median error away."""
+    if not all("ell_ss" in r.ds for r in rs):
+        return None
+    beta, delta, alpha = cal["beta"], cal["delta"], cal["alpha"]
+    at_game = game_income(cal, kappa, lam, game["k"], game["ell"])
+    allowed = tolerance / (beta * (1.0 - alpha) * at_game.R)          # |Δ log(K/L)| that opens that gap
+    gaps = {}
+    for r in rs:
+        learned = game_income(cal, kappa, lam, r.ds["k_ss"].values, r.ds["ell_ss"].values)
+        per_seed[r.seed]["KL_rel_err"] = learned.x / at_game.x - 1.0
+        gaps[r.seed] = beta * (1.0 - delta + learned.R) - 1.0
+        per_seed[r.seed]["aggregate_return_gap"] = gaps[r.seed]
+    s = max(gaps, key=lambda sd: abs(per_seed[sd]["KL_rel_err"]))
+    v = per_seed[s]["KL_rel_err"]
+    return Metric(f"n = {n}: aggregate K/L of the learned steady state against the game's (households at "
+                  f"their Euler conditions hold k_i within {th['median_rel_err_max']:.0%} only if within ±{allowed:.2%})",
+                  v, scored=False,
+                  note=f"worst seed {s}; per seed " + " / ".join(f"{per_seed[sd]['KL_rel_err']:+.2%}" for sd in gaps)
+                       + "; a price taker's return gap β(1 − δ + R) − 1 at the learned prices "
+                       + " / ".join(f"{g:+.1e}" for g in gaps.values())
+                       + f" (game {beta * (1.0 - delta + at_game.R) - 1.0:+.1e}); an aggregate off by more "
+                       "than the bound opens a gap larger than the Euler residual that moves k_i by C3's "
+                       "median error (benchmarks.game.euler_tolerance); reported, not scored")
+
+
 def _c3_windfall_row(n: int, game_keep: float, rs: list[EvalRun], per_seed: dict) -> Metric | None:
     """Share of a 10 % windfall the median household still holds after 10 quarters, learned
     (mean over seeds) against the game's ``game_keep``."""
@@ -500,6 +531,7 @@ def check_C3(cfg: dict, inputs) -> dict:
         # reported, not scored: how far the learned steady state is from the game's conditions, and why
         game_keep = float(np.nanmedian(windfall_persistence(cal, kappa, lam, game["k"], game["ell"], game["c"], 10)))
         metrics += [m for m in (_c3_euler_row(th, n, tolerance, per_seed),
+                                _c3_aggregate_row(th, n, cal, kappa, lam, game, tolerance, rs, per_seed),
                                 _c3_windfall_row(n, game_keep, rs, per_seed),
                                 _c3_price_weight_row(n, cal, kappa, lam, kg, rs, per_seed)) if m is not None]
         details["per_n"][n] = {"game_source": src, "game_corners": int((~pos).sum()), "game_cv_k": game_cv[n],
