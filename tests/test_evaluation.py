@@ -486,3 +486,5 @@ def test_best_response_against_households_that_hold_still_is_the_game(cfg):
                            quarters=800, hold=(k, ell))
         assert abs(br["k_best"] / k[i] - 1) <= 0.0051, (i, br)
         assert br["gain_ce_pct"] < 1e-6 and not br["at_grid_edge"]
+    with pytest.raises(ValueError, match="arm 'rbc_closed_form' has n = 1, utility 'log_leisure'"):
+        best_response(constant_policy([0.1, 0.9]), cfg, "rbc_closed_form", 1, np.ones(1), 0, quarters=2)

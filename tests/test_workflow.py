@@ -113,6 +113,21 @@ def test_a_finished_job_leaves_no_checkpoint(smoke_run):
     assert not list((smoke_run / "results/smoke/runs").rglob("checkpoint.pt"))
 
 
+def test_best_response_command_runs_on_a_finished_run(smoke_run):
+    """``python -m marlbc.evaluation.best_response RUN_DIR`` on the smoke run's heterogeneous
+    n = 20: one line per household asked for, then the summary (the method itself is tested
+    against the game in test_evaluation)."""
+    run = smoke_run / "results/smoke/runs/heterogeneous/n20/seed0"
+    proc = subprocess.run([sys.executable, "-m", "marlbc.evaluation.best_response", str(run), "--households", "0", "7",
+                           "--quarters", "40", "--config", str(smoke_run / "config.yaml")], cwd=smoke_run,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(smoke_run / "src")})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("heterogeneous n = 20") and "θ = " in lines[0]
+    assert [ln.split()[1] for ln in lines[1:3]] == ["0", "7"] and all("best response" in ln for ln in lines[1:3])
+    assert lines[3].startswith("over these 2 households: median |k_best/k_learned − 1|")
+
+
 def test_a_target_outside_the_presets_sweep_is_refused_by_name(smoke_run):
     proc = snakemake(smoke_run, "-n", "results/smoke/runs/ks/n5/seed0/eval.nc", check=False)
     assert proc.returncode != 0

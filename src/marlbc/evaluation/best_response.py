@@ -51,6 +51,9 @@ def hold_level_values(policy, cfg: dict, arm: str, n: int, k_start: np.ndarray, 
     G = k_bar.numel()
     eco = make_economy(cfg, arm, n, G, seed=0, shocks=False, check_actions=False)
     p = eco.p
+    if p.utility != "linear_labour" or n < 2:
+        raise ValueError(f"best responses are for RBC economies with n > 1 households and utility log c − χℓ "
+                         f"(the labour condition W_i = χ c_i); arm '{arm}' has n = {n}, utility '{p.utility}'")
     eco.k = torch.as_tensor(np.asarray(k_start, dtype=float), dtype=DTYPE).expand(G, n).clone()
     eco.logA = torch.zeros_like(eco.logA)
     if hold is not None:
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
               flush=True)
     kl, kg, kb = np.array(rows).T
     pos = kg > 0
-    print(f"median |k_best/k_learned − 1| {np.median(np.abs(kb / kl - 1)):.3f}; median |k_best/k_game − 1| "
+    print(f"over these {len(kl)} households: median |k_best/k_learned − 1| {np.median(np.abs(kb / kl - 1)):.3f}; median |k_best/k_game − 1| "
           f"{np.median(np.abs(kb[pos] / kg[pos] - 1)):.3f} (learned: {np.median(np.abs(kl[pos] / kg[pos] - 1)):.3f}); "
           f"Spearman(best, game) {spearmanr(kb, kg)[0]:.3f}; CV of k: best {kb.std() / kb.mean():.3f}, learned "
           f"{kl.std() / kl.mean():.3f}, game {kg.std() / kg.mean():.3f}")
