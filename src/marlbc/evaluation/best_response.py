@@ -18,7 +18,10 @@ tested, within the fine grid's step of 0.5 %.
     python -m marlbc.evaluation.best_response RUN_DIR [--households 0 5 19] [--config config.yaml]
 
 prints, per household, its learned and game capital and its best response, and the gain in
-consumption-equivalent percent (the permanent change of consumption worth as much). Not part of
+consumption-equivalent percent (the permanent change of consumption worth as much); then how far
+the best responses are from the game and from the game solved with its own-price term weighted
+by the learned economy's θ (``price_effect_weight`` in ``eval.nc``; ``solve_game(...,
+own_price_weight=θ)``). Not part of
 the pipeline (about 20 s per household at n = 20 on one core); ``docs/training.md`` reports it.
 """
 
@@ -119,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
         arm, n = ev.attrs["arm"], int(ev.attrs["n"])
         k_learned = ev["k_ss"].values.copy()
         theta = float(ev["price_effect_weight"]) if "price_effect_weight" in ev else math.nan
-    from ..benchmarks.game import solve_game
+    from ..benchmarks.game import GameSolveError, solve_game
     cal = _config.arm_calibration(cfg, arm)
     kappa, lam = _config.heterogeneity(_config.arm_spec(cfg, arm)["heterogeneity"], n)
     k_game = np.asarray(solve_game(cal, kappa, lam).k)
@@ -140,6 +143,18 @@ def main(argv: list[str] | None = None) -> None:
           f"{np.median(np.abs(kb[pos] / kg[pos] - 1)):.3f} (learned: {np.median(np.abs(kl[pos] / kg[pos] - 1)):.3f}); "
           f"Spearman(best, game) {spearmanr(kb, kg)[0]:.3f}; CV of k: best {kb.std() / kb.mean():.3f}, learned "
           f"{kl.std() / kl.mean():.3f}, game {kg.std() / kg.mean():.3f}")
+    if not (math.isfinite(theta) and theta > 0):
+        return
+    try:                                             # the game with its own-price term weighted by θ
+        k_theta = np.asarray(solve_game(cal, kappa, lam, own_price_weight=theta).k)
+    except (GameSolveError, np.linalg.LinAlgError) as e:
+        print(f"the game at θ = {theta:.3f} has no steady state here ({type(e).__name__})")
+        return
+    kt = k_theta[list(households)]
+    at = kt > 0
+    print(f"the game at θ = {theta:.3f}: median |k_best/k_game(θ) − 1| {np.median(np.abs(kb[at] / kt[at] - 1)):.3f} "
+          f"(learned: {np.median(np.abs(kl[at] / kt[at] - 1)):.3f}); CV of k over all {n} households "
+          f"{k_theta.std() / k_theta.mean():.3f}")
 
 
 if __name__ == "__main__":
