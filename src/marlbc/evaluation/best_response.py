@@ -46,9 +46,9 @@ LABOUR_ITERATIONS = 30                   # fixed-point steps of the labour condi
 
 def hold_level_values(policy, cfg: dict, arm: str, n: int, k_start: np.ndarray, i: int, k_bar: np.ndarray,
                       quarters: int = 2000, adjust: float = 0.05,
-                      hold: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Household ``i``'s discounted utility Σ β^t u_i,t for each target ``k_bar`` (one economy each),
-    and its capital after ``quarters``. The others follow ``policy`` (observations → actions), or,
+                      hold: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Household ``i``'s discounted utility Σ β^t u_i,t over ``quarters`` for each target ``k_bar``
+    (one economy each). The others follow ``policy`` (observations → actions), or,
     with ``hold = (k, ell)``, hold that capital and those hours (the game's open loop)."""
     k_bar = torch.as_tensor(np.asarray(k_bar, dtype=float), dtype=DTYPE)
     G = k_bar.numel()
@@ -82,7 +82,7 @@ def hold_level_values(policy, cfg: dict, arm: str, n: int, k_start: np.ndarray, 
         obs, reward, _ = eco.step(a)
         value += discount * reward[:, i]
         discount *= p.beta
-    return value.numpy(), eco.k[:, i].numpy()
+    return value.numpy()
 
 
 def best_response(policy, cfg: dict, arm: str, n: int, k_start: np.ndarray, i: int, **kw) -> dict:
@@ -91,10 +91,10 @@ def best_response(policy, cfg: dict, arm: str, n: int, k_start: np.ndarray, i: i
     100 (exp((1 − β) gain) − 1). Keywords go to :func:`hold_level_values`."""
     k0 = float(k_start[i])
     coarse = k0 * np.exp(COARSE)
-    v, _ = hold_level_values(policy, cfg, arm, n, k_start, i, coarse, **kw)
+    v = hold_level_values(policy, cfg, arm, n, k_start, i, coarse, **kw)
     top = int(np.argmax(v))
     fine = np.append(coarse[top] * np.exp(FINE), k0)
-    v, _ = hold_level_values(policy, cfg, arm, n, k_start, i, fine, **kw)
+    v = hold_level_values(policy, cfg, arm, n, k_start, i, fine, **kw)
     best = int(np.argmax(v[:-1]))
     gain = max(float(v[best] - v[-1]), 0.0)                  # holding k_start is always available
     beta = float(make_economy(cfg, arm, n, 1, seed=0, shocks=False).p.beta)
