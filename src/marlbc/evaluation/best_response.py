@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .. import config as _config
 from ..economy import make_economy
 from ..economy.base import DTYPE
 from ..economy.rbc import cash_on_hand, factor_prices, own_margins
@@ -97,7 +98,7 @@ def best_response(policy, cfg: dict, arm: str, n: int, k_start: np.ndarray, i: i
     v = hold_level_values(policy, cfg, arm, n, k_start, i, fine, **kw)
     best = int(np.argmax(v[:-1]))
     gain = max(float(v[best] - v[-1]), 0.0)                  # holding k_start is always available
-    beta = float(make_economy(cfg, arm, n, 1, seed=0, shocks=False).p.beta)
+    beta = float(_config.arm_calibration(cfg, arm)["beta"])
     return {"k_start": k0, "k_best": float(fine[best]) if v[best] > v[-1] else k0, "gain_utils": gain,
             "gain_ce_pct": 100.0 * math.expm1((1.0 - beta) * gain),
             "at_grid_edge": top in (0, len(COARSE) - 1)}
@@ -107,7 +108,6 @@ def main(argv: list[str] | None = None) -> None:
     import xarray as xr
     from scipy.stats import spearmanr
 
-    from .. import config as _config
     from ..rl.policy import load_policy
 
     ap = argparse.ArgumentParser(description="Steady-state best responses of a learned RBC run's households")
@@ -121,15 +121,16 @@ def main(argv: list[str] | None = None) -> None:
     with xr.open_dataset(args.run_dir / "eval.nc") as ev:
         arm, n = ev.attrs["arm"], int(ev.attrs["n"])
         k_learned = ev["k_ss"].values.copy()
+        kappa, lam = ev["kappa"].values.copy(), ev["lambda"].values.copy()     # the run's own types
         theta = float(ev["price_effect_weight"]) if "price_effect_weight" in ev else math.nan
     from ..benchmarks.game import GameSolveError, solve_game
     cal = _config.arm_calibration(cfg, arm)
-    kappa, lam = _config.heterogeneity(_config.arm_spec(cfg, arm)["heterogeneity"], n)
     k_game = np.asarray(solve_game(cal, kappa, lam).k)
     policy = load_policy(args.run_dir)
     households = range(n) if args.households is None else args.households
     print(f"{arm} n = {n}, {args.run_dir}: the others on the learned policy (θ = {theta:.3f}); capital per household, "
-          f"gain in consumption-equivalent % (seed calibration, shock-free, {args.quarters} quarters)")
+          f"gain in consumption-equivalent % ({_config.arm_spec(cfg, arm)['calibration']} calibration, "
+          f"shock-free, {args.quarters} quarters)")
     rows = []
     for i in households:
         br = best_response(policy, cfg, arm, n, k_learned, i, quarters=args.quarters)
