@@ -376,20 +376,17 @@ def _rbc_solution(cal: dict, path: str | None) -> rbc_bm.RBCSolution:
 
 
 def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.Dataset, dict]:
+    """Steps 1–5 of the module docstring for the RBC family: the rollouts, then the summary
+    (:func:`_rbc_summary`) and the dataset (:func:`_rbc_dataset`)."""
     cal = _config.arm_calibration(cfg, arm)
     seed = opts["eval_seed"]
-    window = opts["drift_window"]
     timings = {}
 
     # 1. shock-free rollout from the initial distribution
     t0 = time.perf_counter()
     eco = make_economy(cfg, arm, n, opts["det_envs"], seed=seed, shocks=False, check_actions=False)
-    p = eco.p
-    T_det = opts["det_periods"]
-    stride = max(1, math.ceil(T_det * n / opts["hh_path_cells"]))
-    det = _rbc_rollout(policy, eco, T_det, record_hh_stride=stride, stop_at_fixed_point=True)
-    fin = det["final"]
-    ss_hh = {k: v.mean(0) for k, v in fin.items()}       # per household, mean over det envs
+    stride = max(1, math.ceil(opts["det_periods"] * n / opts["hh_path_cells"]))
+    det = _rbc_rollout(policy, eco, opts["det_periods"], record_hh_stride=stride, stop_at_fixed_point=True)
     timings["det_s"] = time.perf_counter() - t0
 
     # 2. simulation with shocks
@@ -397,29 +394,51 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
     eco_s = make_economy(cfg, arm, n, opts["sim_envs"], seed=seed + 1, shocks=True, check_actions=False)
     sim = _rbc_rollout(policy, eco_s, opts["sim_periods"])
     timings["sim_s"] = time.perf_counter() - t0
-    burn = min(opts["sim_burn"], opts["sim_periods"] - 2)
 
-    # 3. impulse responses
+    # 3. impulse responses; 4. n > 1: how long a household keeps a windfall, its own price effect
     t0 = time.perf_counter()
-    irf = _rbc_irf(policy, cfg, arm, n, opts, ss_hh["k"], cal)
+    fin = det["final"]
+    irf = _rbc_irf(policy, cfg, arm, n, opts, fin["k"].mean(0), cal)
     timings["irf_s"] = time.perf_counter() - t0
-    if n > 1:                                            # how long a household keeps a windfall
+    own = None
+    if n > 1:
         hh_p, persist = wealth_persistence(policy, cfg, arm, n, fin["k"][0], opts["persistence_quarters"],
                                            opts["persistence_households"], seed + 2)
         theta, theta_path = price_effect_weight(policy, cfg, arm, n, fin["k"][0], fin["ell"][0],
                                                 opts["price_weight_quarters"], seed + 3)
+        own = {"hh_p": hh_p, "persist": persist, "theta": theta, "theta_path": theta_path}
 
-    # per-head steady state, drift, moments
+    summary = _rbc_summary(det, sim, cal, arm, n, opts, own)
+
+    # 5. n = 1: accuracy and welfare scored by the benchmark
+    if n == 1:
+        t0 = time.perf_counter()
+        sol = _rbc_solution(cal, opts["rbc_benchmark"])
+        ka = KAPolicy(policy, eco.p)
+        ee = rbc_bm.euler_errors(sol, ka, n_periods=opts["euler_periods"], burn_in=opts["euler_burn"])
+        summary.update({f"{k}": v for k, v in ee.items() if k != "n_states"})
+        summary["welfare_loss_pct"] = rbc_bm.welfare_loss(sol, ka, n_paths=opts["welfare_paths"],
+                                                          T=opts["welfare_T"])
+        timings["accuracy_s"] = time.perf_counter() - t0
+
+    ds = _rbc_dataset(det, sim, irf, eco.p, cal, n, opts, stride, own)
+    return ds, {**summary, "timings": timings}
+
+
+def _rbc_summary(det: dict, sim: dict, cal: dict, arm: str, n: int, opts: dict, own: dict | None) -> dict:
+    """The scalars of an RBC evaluation: the shock-free steady state per head and its drift
+    (``det``), the ergodic moments of the simulation with shocks over ``t >= sim_burn`` (``sim``),
+    n > 1: the own-price and persistence figures (``own``); δ = 1: the closed form's errors."""
+    window = opts["drift_window"]
+    ss_hh = {k: v.mean(0) for k, v in det["final"].items()}       # per household, mean over det envs
     K_det = det["K"].T                                    # (env_det, t_det)
-    drift_env = trend_drift(K_det, window)
     K_fin = K_det[:, -1]
-    kappa, lam = p.kappa.numpy(), p.lam.numpy()
     summary = {
         "chat": float(ss_hh["chat"].mean()), "ell": float(ss_hh["ell"].mean()),
         "K": float(det["K"][-1].mean()), "L": float(det["L"][-1].mean()), "C": float(det["C"][-1].mean()),
         "Y": float(det["Y"][-1].mean()), "I": float(det["I"][-1].mean()),
         "r": float(det["r"][-1].mean()), "w": float(det["w"][-1].mean()),
-        "det_drift": float(drift_env.max()), "det_range": float(range_drift(K_det, window).max()),
+        "det_drift": float(trend_drift(K_det, window).max()), "det_range": float(range_drift(K_det, window).max()),
         "drift_window": int(window),
         "det_env_spread": float((K_fin.max() - K_fin.min()) / K_fin.mean()),
         "det_fixed_point_at": int(det["fixed_point_at"]),
@@ -427,11 +446,12 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
         "cv_k_ss": float(ss_hh["k"].std() / ss_hh["k"].mean()) if n > 1 else 0.0,
         "sd_logc_ss": float(np.log(ss_hh["c"]).std()) if n > 1 else 0.0,
     }
-    if n > 1:
+    if own is not None:
         for q in (1, 10, 40):
-            if q < persist.shape[1]:
-                summary[f"wealth_persistence_{q}"] = float(np.median(persist[:, q]))
-        summary["price_effect_weight"] = theta
+            if q < own["persist"].shape[1]:
+                summary[f"wealth_persistence_{q}"] = float(np.median(own["persist"][:, q]))
+        summary["price_effect_weight"] = own["theta"]
+    burn = min(opts["sim_burn"], opts["sim_periods"] - 2)
     w = slice(burn, None)
     logY = np.log(sim["Y"][w])                            # (t, env)
     hp_sd = [float(np.std(rbc_bm.hp_filter(logY[:, e])[1])) for e in range(logY.shape[1])]
@@ -445,7 +465,7 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
         "eval_return": float(sim["return"].mean()), "mean_reward": float(sim["reward"][w].mean()),
         "chat_at_bound_frac": float(sim["at_bound_frac"]),
         "n_nonfinite": int(sim["nonfinite"] + det["nonfinite"]),
-        "periods_det": int(T_det), "periods_sim": int(opts["sim_periods"]), "sim_burn": int(burn),
+        "periods_det": int(opts["det_periods"]), "periods_sim": int(opts["sim_periods"]), "sim_burn": int(burn),
     })
     if arm == "rbc_closed_form" or cal["delta"] == 1.0:
         from ..benchmarks.steady_state import closed_form
@@ -453,22 +473,18 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
         cf = closed_form(**cal)
         errors = closed_form_errors(sim["chat"][w], sim["ell"][w], cf)
         summary.update({"cf_chat": cf["chat"], "cf_ell": cf["ell"], **{f"cf_{k}": v for k, v in errors.items()}})
+    return summary
 
-    # 4. n = 1: accuracy and welfare scored by the benchmark
-    if n == 1:
-        t0 = time.perf_counter()
-        sol = _rbc_solution(cal, opts["rbc_benchmark"])
-        ka = KAPolicy(policy, p)
-        ee = rbc_bm.euler_errors(sol, ka, n_periods=opts["euler_periods"], burn_in=opts["euler_burn"])
-        summary.update({f"{k}": v for k, v in ee.items() if k != "n_states"})
-        summary["welfare_loss_pct"] = rbc_bm.welfare_loss(sol, ka, n_paths=opts["welfare_paths"],
-                                                          T=opts["welfare_T"])
-        timings["accuracy_s"] = time.perf_counter() - t0
 
-    # the dataset
-    t_det = np.arange(T_det)
-    T_sim = opts["sim_periods"]
-    sim["sd_logc_t"], det["sd_logc_t"] = sim["sd_logc"], det["sd_logc"]
+def _rbc_dataset(det: dict, sim: dict, irf: dict, p, cal: dict, n: int, opts: dict, stride: int,
+                 own: dict | None) -> xr.Dataset:
+    """The paths of an RBC evaluation as a dataset, every variable and coordinate with units and
+    a long name: aggregates of both rollouts, the households' steady state, the impulse
+    responses, and (n > 1, ``own``) the wealth-persistence and price-effect paths."""
+    fin = det["final"]
+    ss_hh = {k: v.mean(0) for k, v in fin.items()}
+    t_det = np.arange(opts["det_periods"])
+    sim, det = {**sim, "sd_logc_t": sim["sd_logc"]}, {**det, "sd_logc_t": det["sd_logc"]}
     data = {}
     for x, (u, ln) in RBC_UNITS.items():
         data[f"{x}_det"] = (("env_det", "t_det"), det[x].T, {"units": u, "long_name": f"{ln}, shock-free rollout"})
@@ -484,8 +500,8 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
                        "long_name": "capital of the household in the last quarter of each shock-free rollout"})
     data["k_hh_det"] = (("t_hh", "household"), det["k_hh"], {"units": "capital",
                         "long_name": "capital of each household along shock-free rollout 0 (every t_hh)"})
-    data["kappa"] = ("household", kappa, {"units": "1", "long_name": "capital productivity kappa_i"})
-    data["lambda"] = ("household", lam, {"units": "1", "long_name": "labour productivity lambda_i"})
+    data["kappa"] = ("household", p.kappa.numpy(), {"units": "1", "long_name": "capital productivity kappa_i"})
+    data["lambda"] = ("household", p.lam.numpy(), {"units": "1", "long_name": "labour productivity lambda_i"})
     for x in IRF_VARIABLES:
         data[f"irf_{x}"] = (("shock", "quarter"), irf[x], {"units": "percent",
                             "long_name": f"impulse response of {x}: 100 (x_t / x_t(no shock) - 1), "
@@ -493,7 +509,8 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
     data["irf_shock_size"] = ("shock", np.array([cal["sigma_A"], opts["irf_log_shock"]]),
                               {"units": "log points", "long_name": "log A_0 of the impulse"})
     coords = {"t_det": ("t_det", t_det, {"units": "quarter", "long_name": "quarter of the shock-free rollout"}),
-              "t": ("t", np.arange(T_sim), {"units": "quarter", "long_name": "quarter of the simulation with shocks"}),
+              "t": ("t", np.arange(opts["sim_periods"]),
+                    {"units": "quarter", "long_name": "quarter of the simulation with shocks"}),
               "t_hh": ("t_hh", t_det[::stride][: det["k_hh"].shape[0]],
                        {"units": "quarter", "long_name": "quarters of the per-household path"}),
               "env_det": ("env_det", np.arange(opts["det_envs"]),
@@ -503,12 +520,14 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
               "quarter": ("quarter", np.arange(opts["irf_quarters"]),
                           {"units": "quarter", "long_name": "quarters after the impulse"}),
               "shock": ("shock", list(SHOCKS), {"long_name": "impulse: one sigma_A, or 0.1 log points"})}
-    if n > 1:
+    if own is not None:
+        persist, theta_path = own["persist"], own["theta_path"]
         data["wealth_persistence"] = (("hh_sample", "quarter_p"), persist, {"units": "1", "long_name":
                                       "share of a +10 % deviation of one household's capital from the shock-free "
                                       "steady state left after the quarter (the others at theirs; "
                                       "evaluation.evaluate.wealth_persistence)"})
-        coords["hh_sample"] = ("hh_sample", hh_p, {"long_name": "index of the household whose capital was raised"})
+        coords["hh_sample"] = ("hh_sample", own["hh_p"],
+                               {"long_name": "index of the household whose capital was raised"})
         coords["quarter_p"] = ("quarter_p", np.arange(persist.shape[1]),
                                {"units": "quarter", "long_name": "quarters after the raise of the household's capital"})
         data["price_effect_path"] = ("quarter_e", theta_path, {"units": "1", "long_name":
@@ -518,8 +537,7 @@ def _evaluate_rbc(policy, cfg: dict, arm: str, n: int, opts: dict) -> tuple[xr.D
                                      "(evaluation.evaluate.price_effect_weight)"})
         coords["quarter_e"] = ("quarter_e", np.arange(theta_path.size),
                                {"units": "quarter", "long_name": "quarters after the one-quarter capital blip"})
-    ds = xr.Dataset(data, coords=coords)
-    return ds, {**summary, "timings": timings}
+    return xr.Dataset(data, coords=coords)
 
 
 # --------------------------------------------------------------------------------------------

@@ -250,6 +250,45 @@ def _write_log(path: Path, log: dict[str, list], attrs: dict, cfg: dict) -> None
     write_netcdf(ds, path, cfg, **{k: (v if isinstance(v, (int, float, str)) else str(v)) for k, v in attrs.items()})
 
 
+def _successors(eco, sc: SACConfig, arm: str, n: int, ctx_dim: int):
+    """The economy's ``successors`` for ``expected_targets`` (None without them), or a
+    ConfigError naming the key when the economy cannot list next period's observations."""
+    if not sc.expected_targets:
+        return None
+    if not getattr(eco, "has_successors", False):
+        raise _config.ConfigError(
+            f"arms.{arm}.sac.expected_targets = {sc.expected_targets}: the {type(eco).__name__} with n = {n} "
+            "cannot list next period's observations from the post-decision state (the RBC economy with "
+            "n = 1 and the KS economy can); set it to 0")
+    if ctx_dim and sc.n_step != 1:
+        raise _config.ConfigError(
+            f"arms.{arm}.sac.expected_targets = {sc.expected_targets} with n = {n} needs arms.{arm}.sac.n_step = 1 "
+            f"(got {sc.n_step}): the successors' context follows from the last transition's, which the "
+            "replay buffer gives for one-step returns")
+    return eco.successors
+
+
+def _load_checkpoint(ckpt_path: Path, ident: dict, stale: str) -> dict | None:
+    """The checkpoint of this run (``ident``) to resume from, or None to start afresh. A checkpoint
+    of another run is refused (``stale="error"``) or moved aside (``"restart"``)."""
+    if not ckpt_path.exists():
+        return None
+    try:
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    except Exception as e:                   # not written by the training loop, whose writes are atomic
+        raise RuntimeError(f"'{ckpt_path}' cannot be read ({type(e).__name__}); move it aside or "
+                           "delete it to train this run from the start") from e
+    if ck.get("format") == CHECKPOINT_FORMAT and ck["identity"] == ident:
+        return ck
+    if stale == "restart":
+        print(f"{ckpt_path} belongs to another run ({ck.get('identity')}); moved to "
+              f"{STALE_CHECKPOINT_FILE}, starting over", flush=True)
+        os.replace(ckpt_path, ckpt_path.with_name(STALE_CHECKPOINT_FILE))
+        return None
+    raise RuntimeError(f"'{ckpt_path}' belongs to another run ({ck.get('identity')}); this run is "
+                       f"{ident}. Remove the checkpoint or choose another output folder.")
+
+
 class _Progress:
     """tqdm on a TTY, plain log lines (one per evaluation) otherwise."""
 
@@ -321,21 +360,8 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     M = E * n
     model = eco.decision_model if sc.critic == "post_decision" else None
     ctx_dim = eco.ctx_dim if model is not None else 0     # the decision model's context, kept per transition
-    successors = None
-    if sc.expected_targets:
-        if not getattr(eco, "has_successors", False):
-            raise _config.ConfigError(
-                f"arms.{arm}.sac.expected_targets = {sc.expected_targets}: the {type(eco).__name__} with n = {n} "
-                "cannot list next period's observations from the post-decision state (the RBC economy with "
-                "n = 1 and the KS economy can); set it to 0")
-        if ctx_dim and sc.n_step != 1:
-            raise _config.ConfigError(
-                f"arms.{arm}.sac.expected_targets = {sc.expected_targets} with n = {n} needs arms.{arm}.sac.n_step = 1 "
-                f"(got {sc.n_step}): the successors' context follows from the last transition's, which the "
-                "replay buffer gives for one-step returns")
-        successors = eco.successors
     agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed, model=model, post_dim=eco.post_dim,
-                successors=successors)
+                successors=_successors(eco, sc, arm, n, ctx_dim))
     buffer = ReplayBuffer(sc.buffer_size, M, eco.obs_dim, d, ctx_dim)
     evaluator = Evaluator(rcfg, arm, n, sc, gamma)
     attrs = {**ident, "gamma": gamma, "envs": E, "sac": str(sc.as_dict()), "title": f"SAC training log, {arm} n={n} seed={seed}",
@@ -386,7 +412,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
         return {**ident, "gamma": gamma, "update": update, "eval": evaluation,
                 "sac": sc.as_dict(), "obs_dim": eco.obs_dim}
 
-    def write_outputs(obs) -> None:
+    def write_outputs() -> None:
         best = select_policy(st["evals"], sc)
         save_atomic(policy_payload(agent.policy, best["actor"], eco.action_names,
                                    policy_meta(best["update"], best["eval"])), out_dir / POLICY_FILE)
@@ -403,22 +429,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
                     ckpt_path)
 
     # -- start or resume ------------------------------------------------------------------------
-    ck = None
-    if ckpt_path.exists():
-        try:
-            ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        except Exception as e:                   # not written by this loop, whose writes are atomic
-            raise RuntimeError(f"'{ckpt_path}' cannot be read ({type(e).__name__}); move it aside or "
-                               "delete it to train this run from the start") from e
-    if ck is not None and (ck.get("format") != CHECKPOINT_FORMAT or ck["identity"] != ident):
-        if stale == "restart":
-            print(f"{ckpt_path} belongs to another run ({ck.get('identity')}); moved to "
-                  f"{STALE_CHECKPOINT_FILE}, starting over", flush=True)
-            os.replace(ckpt_path, out_dir / STALE_CHECKPOINT_FILE)
-            ck = None
-        else:
-            raise RuntimeError(f"'{ckpt_path}' belongs to another run ({ck.get('identity')}); this run is "
-                               f"{ident}. Remove the checkpoint or choose another output folder.")
+    ck = _load_checkpoint(ckpt_path, ident, stale)
     if ck is not None:
         agent.load_state_dict(ck["agent"])
         buffer.load_state_dict(ck["buffer"])
@@ -483,7 +494,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
                 last_ckpt = st["update"]
     finally:
         bar.close()
-    write_outputs(obs)                       # the budget is reached (also by a finished run started again)
+    write_outputs()                          # the budget is reached (also by a finished run started again)
 
     best = select_policy(st["evals"], sc)
     return {"arm": arm, "n": n, "seed": seed, "preset": rcfg["preset"], "out_dir": str(out_dir),
