@@ -119,3 +119,28 @@ def test_steady_state_refuses_the_ks_calibration_and_an_unused_out(capsys):
     assert "steady-state takes an RBC calibration (seed, paper), not 'ks98'" in capsys.readouterr().err
     assert main([*cfg, "--out", "x.nc"]) == 2
     assert "drop --out" in capsys.readouterr().err
+
+
+def test_best_response_names_a_missing_file_a_missing_variable_and_a_household_out_of_range(tmp_path, capsys):
+    """Each refusal is one line naming what is wrong, before any policy is loaded or rolled out."""
+    import numpy as np
+    import xarray as xr
+
+    cfg = ["--config", str(ROOT / "config.yaml"), "best-response", "--run", str(tmp_path)]
+    assert main(cfg) == 1
+    err = capsys.readouterr().err
+    assert f"netCDF file '{tmp_path / 'eval.nc'}' does not exist" in err and err.count("\n") == 1
+    hh = ("household", np.ones(3))
+    xr.Dataset({"kappa": hh, "lambda": hh}, attrs={"arm": "heterogeneous", "n": 3}).to_netcdf(tmp_path / "eval.nc")
+    assert main(cfg) == 1
+    err = capsys.readouterr().err
+    assert f"netCDF file '{tmp_path / 'eval.nc'}' lacks variables k_ss" in err and err.count("\n") == 1
+    (tmp_path / "eval.nc").unlink()
+    xr.Dataset({"k_ss": hh, "kappa": hh, "lambda": hh},
+               attrs={"arm": "heterogeneous", "n": 3}).to_netcdf(tmp_path / "eval.nc")
+    assert main([*cfg, "--households", "1", "5"]) == 1
+    err = capsys.readouterr().err
+    assert f"household(s) [5] out of range: the run in '{tmp_path}' has n = 3 households, 0 … 2" in err
+    with pytest.raises(SystemExit):                       # argparse: indices and quarters are counts
+        main([*cfg, "--quarters", "0"])
+    assert "--quarters: 0 is out of range; allowed: >= 1" in capsys.readouterr().err

@@ -114,12 +114,12 @@ def test_a_finished_job_leaves_no_checkpoint(smoke_run):
 
 
 def test_best_response_command_runs_on_a_finished_run(smoke_run):
-    """``python -m marlbc.evaluation.best_response RUN_DIR`` on the smoke run's heterogeneous
+    """``marlbc best-response --run RUN_DIR`` on the smoke run's heterogeneous
     n = 20: one line per household asked for, then the summary (the method itself is tested
     against the game in test_evaluation)."""
     run = smoke_run / "results/smoke/runs/heterogeneous/n20/seed0"
-    proc = subprocess.run([sys.executable, "-m", "marlbc.evaluation.best_response", str(run), "--households", "0", "7",
-                           "--quarters", "40", "--config", str(smoke_run / "config.yaml")], cwd=smoke_run,
+    proc = subprocess.run([sys.executable, "-m", "marlbc.cli", "--config", str(smoke_run / "config.yaml"), "best-response",
+                           "--run", str(run), "--households", "0", "7", "--quarters", "40"], cwd=smoke_run,
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(smoke_run / "src")})
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.splitlines()

@@ -5,6 +5,7 @@
     marlbc benchmark {rbc,game,ks} [--out FILE.nc] [--json]
     marlbc train --arm ARM --seed S --out DIR [--n N] [--preset P]
     marlbc evaluate --run DIR --out FILE [--json]
+    marlbc best-response --run DIR [--households I ...] [--quarters T]
 
 Every command reads ``--config`` (default ./config.yaml), validated before anything runs.
 """
@@ -70,6 +71,19 @@ def cmd_evaluate(args, cfg: dict) -> None:
     _print(evaluate(cfg, Path(args.run), Path(args.out)), args.json)
 
 
+def cmd_best_response(args, cfg: dict) -> None:
+    import torch
+
+    from .evaluation.best_response import report
+    from .evaluation.io import MissingDataError
+
+    torch.set_num_threads(1)
+    try:
+        report(cfg, Path(args.run), args.households, args.quarters)
+    except MissingDataError as e:                  # an eval.nc without the households' steady state
+        raise ValueError(str(e)) from None
+
+
 def _int_at_least(lo: int):
     def parse(text: str) -> int:
         value = int(text)
@@ -110,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="netCDF file to write")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_evaluate)
+
+    r = sub.add_parser("best-response", help="would a household of a learned RBC economy keep its capital? "
+                       "(marlbc.evaluation.best_response)")
+    r.add_argument("--run", required=True, help="run directory with policy.pt and eval.nc (baseline or heterogeneous)")
+    r.add_argument("--households", type=_int_at_least(0), nargs="+", default=None,
+                   help="household indices (default: all; about 20 s each at n = 20)")
+    r.add_argument("--quarters", type=_int_at_least(1), default=2000, help="shock-free quarters of each deviation")
+    r.set_defaults(func=cmd_best_response)
     return ap
 
 

@@ -15,7 +15,7 @@ k̄ on a grid (41 points over k_start·e^[−2, 2], then 21 over ±5 % around th
 others holding the game's capital and hours (``hold``), the best k̄ is the game's capital:
 tested, within the fine grid's step of 0.5 %.
 
-    python -m marlbc.evaluation.best_response RUN_DIR [--households 0 5 19] [--config config.yaml]
+    marlbc best-response --run RUN_DIR [--households 0 5 19]      (:func:`report`)
 
 prints, per household, its learned and game capital and its best response, and the gain in
 consumption-equivalent percent (the permanent change of consumption worth as much); then how far
@@ -27,7 +27,6 @@ the pipeline (about 20 s per household at n = 20 on one core); ``docs/training.m
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from .. import config as _config
 from ..economy import make_economy
 from ..economy.base import DTYPE
 from ..economy.rbc import cash_on_hand, factor_prices, own_margins
+from .io import open_checked
 from .policies import act
 
 COARSE = np.linspace(-2.0, 2.0, 41)      # log k̄ / k_start
@@ -104,36 +104,36 @@ def best_response(policy, cfg: dict, arm: str, n: int, k_start: np.ndarray, i: i
             "at_grid_edge": top in (0, len(COARSE) - 1)}
 
 
-def main(argv: list[str] | None = None) -> None:
-    import xarray as xr
+def report(cfg: dict, run_dir: str | Path, households: list[int] | None = None, quarters: int = 2000) -> None:
+    """Print the best responses of ``households`` (default: all) of the run in ``run_dir``
+    (``policy.pt``, ``eval.nc``) against the learned policy, and how far they are from the game
+    and from the game at the run's θ (module docstring). ``cfg``: a loaded config."""
     from scipy.stats import spearmanr
 
+    from ..benchmarks.game import GameSolveError, solve_game
     from ..rl.policy import load_policy
 
-    ap = argparse.ArgumentParser(description="Steady-state best responses of a learned RBC run's households")
-    ap.add_argument("run_dir", type=Path, help="a run folder with policy.pt and eval.nc (heterogeneous or baseline, n > 1)")
-    ap.add_argument("--households", type=int, nargs="*", default=None, help="household indices (default: all)")
-    ap.add_argument("--config", default=None, help="config.yaml (default: the repository's)")
-    ap.add_argument("--quarters", type=int, default=2000)
-    args = ap.parse_args(argv)
-    torch.set_num_threads(1)
-    cfg = _config.resolve(_config.load(args.config), None)
-    with xr.open_dataset(args.run_dir / "eval.nc") as ev:
-        arm, n = ev.attrs["arm"], int(ev.attrs["n"])
-        k_learned = ev["k_ss"].values.copy()
-        kappa, lam = ev["kappa"].values.copy(), ev["lambda"].values.copy()     # the run's own types
-        theta = float(ev["price_effect_weight"]) if "price_effect_weight" in ev else math.nan
-    from ..benchmarks.game import GameSolveError, solve_game
+    if quarters < 1:
+        raise ValueError(f"quarters = {quarters}; need at least 1")
+    run_dir = Path(run_dir)
+    cfg = _config.resolve(cfg, None)
+    ev = open_checked(run_dir / "eval.nc", ["k_ss", "kappa", "lambda"])      # the run's own types
+    arm, n = ev.attrs["arm"], int(ev.attrs["n"])
+    k_learned, kappa, lam = (ev[v].values for v in ("k_ss", "kappa", "lambda"))
+    theta = float(ev["price_effect_weight"]) if "price_effect_weight" in ev else math.nan
+    households = list(range(n)) if households is None else list(households)
+    bad = [i for i in households if not 0 <= i < n]
+    if bad:
+        raise ValueError(f"household(s) {bad} out of range: the run in '{run_dir}' has n = {n} households, 0 … {n - 1}")
     cal = _config.arm_calibration(cfg, arm)
     k_game = np.asarray(solve_game(cal, kappa, lam).k)
-    policy = load_policy(args.run_dir)
-    households = range(n) if args.households is None else args.households
-    print(f"{arm} n = {n}, {args.run_dir}: the others on the learned policy (θ = {theta:.3f}); capital per household, "
+    policy = load_policy(run_dir)
+    print(f"{arm} n = {n}, {run_dir}: the others on the learned policy (θ = {theta:.3f}); capital per household, "
           f"gain in consumption-equivalent % ({_config.arm_spec(cfg, arm)['calibration']} calibration, "
-          f"shock-free, {args.quarters} quarters)")
+          f"shock-free, {quarters} quarters)")
     rows = []
     for i in households:
-        br = best_response(policy, cfg, arm, n, k_learned, i, quarters=args.quarters)
+        br = best_response(policy, cfg, arm, n, k_learned, i, quarters=quarters)
         rows.append((k_learned[i], k_game[i], br["k_best"]))
         print(f"household {i:3d}  κ {kappa[i]:.4f}  λ {lam[i]:.4f}  learned {k_learned[i]:8.3f}  game {k_game[i]:8.3f}  "
               f"best response {br['k_best']:8.3f}  gain {br['gain_ce_pct']:.4f} %{'  (grid edge)' if br['at_grid_edge'] else ''}",
@@ -156,7 +156,3 @@ def main(argv: list[str] | None = None) -> None:
     print(f"the game at θ = {theta:.3f}: median |k_best/k_game(θ) − 1| {np.median(np.abs(kb[at] / kt[at] - 1)):.3f} "
           f"(learned: {np.median(np.abs(kl[at] / kt[at] - 1)):.3f}); CV of k over all {n} households "
           f"{k_theta.std() / k_theta.mean():.3f}")
-
-
-if __name__ == "__main__":
-    main()
