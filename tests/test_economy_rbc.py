@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
+from marlbc import config
 from marlbc.benchmarks.steady_state import steady_state
 from marlbc.config import ConfigError, validate
 from marlbc.economy import ActionError, factor_prices, make_economy, make_params
@@ -404,3 +405,26 @@ def test_successors_of_many_households_move_only_tfp_and_the_others_hours(cfg):
     assert not torch.allclose(moved[0, ..., 1], moved[-1, ..., 1])
     with pytest.raises(ValueError, match="n = 9"):
         eco.successors(obs, x, next_obs, 5)
+
+
+@pytest.mark.parametrize("arm, n", [("heterogeneous", 9), ("rbc", 1)])
+def test_own_capital_moved_is_the_observation_and_context_of_that_capital(cfg, arm, n):
+    """``own_capital_moved(obs_i, ctx_i, ε)`` gives household i's observation and context as
+    the economy would compute them with its capital k_i e^ε and everything else unchanged."""
+    rcfg = config.resolve(cfg, None)
+    eco = make_economy(rcfg, arm, n, 3, seed=1)
+    obs = eco.reset()
+    g = torch.Generator().manual_seed(2)
+    a = torch.stack([0.05 + 0.2 * torch.rand(3, n, generator=g, dtype=torch.float64),
+                     0.5 + 0.5 * torch.rand(3, n, generator=g, dtype=torch.float64)], -1)
+    ctx = eco.context(a) if n > 1 else None
+    i = n - 1
+    eps = torch.tensor([0.03, -0.2, 0.0], dtype=torch.float64)
+    o, c = eco.own_capital_moved(obs[:, i], None if ctx is None else ctx[:, i], eps)
+    eco.k = eco.k.clone()
+    eco.k[:, i] *= torch.exp(eps)
+    assert_allclose(o.numpy(), eco.observe()[:, i].numpy(), rtol=1e-12, atol=1e-12)
+    if n > 1:
+        assert_allclose(c.numpy(), eco.context(a)[:, i].numpy(), rtol=1e-12)
+    else:
+        assert c is None

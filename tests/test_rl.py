@@ -16,6 +16,7 @@ from numpy.testing import assert_allclose
 
 from marlbc import config
 from marlbc.config import ConfigError
+from marlbc.economy import make_economy
 from marlbc.rl import load_policy
 from marlbc.rl.sac import SAC, CriticEnsemble, ReplayBuffer, SACConfig, second_difference
 from marlbc.rl.train import CHECKPOINT_FILE, TrainingDiverged, select_policy, train
@@ -717,3 +718,55 @@ def test_run_identity_ignores_the_sweep_over_n_but_not_the_budget(base_cfg):
     other = copy.deepcopy(cfg)
     other["calibrations"]["ks98"]["beta"] = 0.98
     assert ident(other) != before
+
+
+def test_critic_envelope_slopes_are_the_derivatives_in_own_capital_and_the_loss_teaches_them(cfg):
+    """``critic_envelope``: each critic's slope −(1 − ĉ) ∂W/∂ĉ is dW(x)/dε for k' → k' e^ε, and
+    the target is ∂Q(s'(ε), a')/∂ε through the target critics (both against central
+    differences, n = 4 heterogeneous economy); gradient steps on the loss alone bring the slopes
+    to the targets. Without the post-decision critic, with n-step returns or without an economy
+    that moves own capital the key is refused by name."""
+    rcfg = config.resolve(cfg, None)
+    eco = make_economy(rcfg, "heterogeneous", 4, 8, seed=3)
+    sc = SACConfig(hidden=16, critic="post_decision", critic_envelope=1.0, activation="silu")
+    agent = SAC(eco.obs_dim, eco.action_bounds, sc, 0.99, 0, model=eco.decision_model, post_dim=eco.post_dim,
+                own_capital_moved=eco.own_capital_moved)
+    obs = eco.reset()
+    u, a = agent.act(obs)
+    ctx = eco.context(a)
+    next_obs, _, _ = eco.step(a)
+    u1, a1 = agent.act(next_obs)
+    next_ctx = eco.context(a1)
+    flat = [t.reshape(32, -1).float() for t in (obs, u, next_obs, ctx, next_ctx, u1)]
+    obs, u, next_obs, ctx, next_ctx, u1 = flat
+    slope, target = agent.envelope_slopes(obs, u, next_obs, ctx, next_ctx, next_act=u1)
+    h = 1e-4
+    chat = agent.actor.to_economic(u)[..., 0].double()
+
+    def W_at(sign):                              # ĉ that puts k' = (1 − ĉ) a at k' e^(±h)
+        a_h = agent.actor.to_economic(u).double().clone()
+        a_h[..., 0] = 1.0 - (1.0 - chat) * math.exp(sign * h)
+        return agent.critic(eco.decision_model(obs, a_h, ctx)[1].float()).double()
+
+    with torch.no_grad():
+        assert_allclose(slope.double().numpy(), ((W_at(1) - W_at(-1)) / (2 * h)).numpy(), rtol=1e-2, atol=1e-3)
+
+        def Q_at(e):
+            o, c = eco.own_capital_moved(next_obs, next_ctx, torch.full((32,), e, dtype=torch.float64))
+            r, x = eco.decision_model(o, agent.actor.to_economic(u1), c)
+            return (r - agent.reward_shift) * agent.reward_mult + 0.99 * agent.critic_target(x.float()).mean(0).double()
+        assert_allclose(target.double().numpy(), ((Q_at(h) - Q_at(-h)) / (2 * h)).numpy(), rtol=1e-2, atol=1e-3)
+    first = (slope - target).square().mean().item()
+    opt = torch.optim.Adam(agent.critic.parameters(), lr=1e-2)
+    for _ in range(300):
+        opt.zero_grad()
+        s, t = agent.envelope_slopes(obs, u, next_obs, ctx, next_ctx, next_act=u1)
+        (s - t).square().mean(1).sum().backward()
+        opt.step()
+    assert (s - t).square().mean().item() < 0.05 * first
+    with pytest.raises(ConfigError, match="critic_envelope' = 1.0 needs"):
+        SACConfig.from_dict({"critic_envelope": 1.0})
+    with pytest.raises(ConfigError, match="critic_envelope' = 1.0 needs"):
+        SACConfig.from_dict({"critic": "post_decision", "critic_envelope": 1.0, "n_step": 3})
+    with pytest.raises(ConfigError, match="critic_envelope"):
+        SAC(eco.obs_dim, eco.action_bounds, sc, 0.99, 0, model=eco.decision_model, post_dim=eco.post_dim)

@@ -319,6 +319,28 @@ class RBCEconomy:
                 "kappa": obs[..., 3], "lambda": obs[..., 4], "k1": k1 / self._k_ss, "a1": a1 / self._k_ss}
         return reward, torch.stack([cols[c] for c in POST_FEATURES[p.post_features]], -1)
 
+    def own_capital_moved(self, obs: torch.Tensor, ctx: torch.Tensor | None,
+                          eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The observation (…, 5) and context (…, 2) of a household whose own capital is
+        k·e^ε instead of k, the others' capital and hours unchanged (the game's open loop):
+        log k moves by ε, mean capital by k (e^ε − 1)/n, and K in the context by
+        ∂K/∂k_i · k (e^ε − 1). Differentiable in ``eps`` (…,); float64."""
+        obs = obs.to(DTYPE)
+        k = self._k_ss * torch.exp(obs[..., 0])
+        dk = k * torch.expm1(eps)
+        cols = [obs[..., 0] + eps]
+        if self.n == 1:
+            cols.append(obs[..., 1] + eps)
+        else:
+            K_mean = self._k_ss * torch.exp(obs[..., 1])
+            cols.append(torch.log(K_mean + dk / self.n) - self._log_k_ss)
+        obs = torch.cat([torch.stack(cols, -1), obs[..., 2:]], -1)
+        if ctx is None:
+            return obs, None
+        ctx = ctx.to(DTYPE)
+        w_k = 1.0 if self.p.aggregation == "marginal" else (1.0 + TYPE_SCALE * obs[..., 3]) / self.n    # ∂K/∂k_i
+        return obs, torch.stack([ctx[..., 0] + w_k * dk, ctx[..., 1]], -1)
+
     has_successors = True
 
     def successors(self, obs: torch.Tensor, x: torch.Tensor, next_obs: torch.Tensor | None,

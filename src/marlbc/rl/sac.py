@@ -111,6 +111,8 @@ class SACConfig:
     critic_curvature_step: float = 0.5   # step of that second difference, in standardised critic-input units
     critic_curvature_from: float = 0.25  # the penalty ramps up linearly from this fraction of training, over a quarter of it
     critic_curvature_batch: int = 128    # transitions of each batch on which the penalty is taken
+    critic_envelope: float = 0.0     # post_decision critic, one-step returns: weight of a loss on each critic's slope in own capital, dW(x)/dε for k' → k' e^ε, against the envelope condition's E[∂Q(s', a')/∂ε] (target critics, the others' capital and hours held) (0: off)
+    critic_envelope_batch: int = 0   # transitions of each batch on which that loss is taken (0: all)
     critic_warmup: int = 0           # critic-only updates before the actor starts learning
     n_step: int = 1                  # n-step returns: sum of n discounted rewards + gamma^n Q
     grad_clip: float = 0.0           # max global gradient norm of each network (0: no clipping)
@@ -203,7 +205,8 @@ class SACConfig:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: > 0")
         for key in ("critic_warmup", "learning_starts", "episode_length", "grad_clip", "mean_penalty",
-                    "eval_envs", "eval_periods", "eval_seed", "expected_targets", "critic_curvature"):
+                    "eval_envs", "eval_periods", "eval_seed", "expected_targets", "critic_curvature",
+                    "critic_envelope", "critic_envelope_batch"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: >= 0")
@@ -215,6 +218,10 @@ class SACConfig:
         if self.critic_curvature and self.critic != "post_decision":
             raise ConfigError(f"SAC config key '{where}.critic_curvature' = {self.critic_curvature} needs "
                               f"'{where}.critic' = 'post_decision' (the direction of own saving comes from the economy's model)")
+        if self.critic_envelope and (self.critic != "post_decision" or self.n_step != 1):
+            raise ConfigError(f"SAC config key '{where}.critic_envelope' = {self.critic_envelope} needs "
+                              f"'{where}.critic' = 'post_decision' and '{where}.n_step' = 1 (the slope is taken "
+                              "through the economy's model at the next observation)")
         if not 0 <= self.critic_curvature_from <= 1:
             raise ConfigError(f"SAC config key '{where}.critic_curvature_from' = {self.critic_curvature_from} is out "
                               f"of range; allowed: 0 <= critic_curvature_from <= 1")
@@ -362,7 +369,9 @@ class CriticEnsemble(nn.Module):
         params = self.param_list() if params is None else params
         k = len(self.weights)
         ws, bs = params[:k], params[k:2 * k]
-        x = ((x - self.in_shift) * self.in_scale).expand(self.m, *x.shape)
+        x = (x - self.in_shift) * self.in_scale
+        if x.dim() == 2:                           # one input for all critics (else one each: (m, B, in))
+            x = x.expand(self.m, *x.shape)
         h = x
         for i, (w, b) in enumerate(zip(ws, bs)):
             h = torch.baddbmm(b, h, w)
@@ -529,11 +538,13 @@ class SAC:
 
     def __init__(self, obs_dim: int, bounds: Tensor, cfg: SACConfig, gamma: float, seed: int,
                  model: typing.Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None = None, post_dim: int = 0,
-                 successors: typing.Callable[[Tensor, Tensor, Tensor, int], tuple[Tensor, Tensor]] | None = None):
+                 successors: typing.Callable[[Tensor, Tensor, Tensor, int], tuple[Tensor, Tensor]] | None = None,
+                 own_capital_moved: typing.Callable | None = None):
         """``model`` and ``post_dim``: the economy's ``decision_model`` and the size of its
         post-decision features, required by ``critic = "post_decision"``; ``successors``: the
         economy's ``successors(obs, x, next_obs, n_quad) -> (next observations (Q, B, obs_dim),
-        their probabilities (Q, B) or (Q, 1))``, required by ``expected_targets``."""
+        their probabilities (Q, B) or (Q, 1))``, required by ``expected_targets``; ``own_capital_moved``: the
+        economy's ``own_capital_moved(obs, ctx, eps) -> (obs, ctx)``, required by ``critic_envelope``."""
         self.cfg, self.gamma = cfg, float(gamma)
         if cfg.critic == "post_decision" and (model is None or post_dim < 1):
             raise ConfigError("SAC config key 'critic' = 'post_decision' needs the economy's decision model")
@@ -543,6 +554,10 @@ class SAC:
         self.model = model if cfg.critic == "post_decision" else None
         self.curvature_weight = 0.0                       # critic_curvature under its ramp (set_progress)
         self.successors = successors if cfg.expected_targets else None
+        if cfg.critic_envelope and own_capital_moved is None:
+            raise ConfigError(f"SAC config key 'critic_envelope' = {cfg.critic_envelope} needs an economy that "
+                              "moves a household's own capital in its observation (RBC)")
+        self.own_capital_moved = own_capital_moved if cfg.critic_envelope else None
         d = bounds.shape[0]
         self.act_dim = d
         torch.manual_seed(seed)                               # network initialisation
@@ -724,11 +739,42 @@ class SAC:
             model_out = self._model(obs, act, ctx)
         q = self.q_values(self.critic, obs, act, ctx=ctx, model_out=model_out if one_step else None)
         loss = (q - target).square().mean(1).sum()
+        if self.own_capital_moved is not None:
+            b = self.cfg.critic_envelope_batch or None
+            slope, target = self.envelope_slopes(obs[:b], act[:b], next_obs[:b], None if ctx is None else ctx[:b],
+                                                 None if next_ctx is None else next_ctx[:b])
+            loss = loss + self.cfg.critic_envelope * (slope - target).square().mean(1).sum()
         if curvature:
             m = self.cfg.critic_curvature_batch
             x = model_out[1][:m] if one_step else None
             loss = loss + self.curvature_weight * self.saving_curvature(obs[:m], act[:m], None if ctx is None else ctx[:m], x)
         return loss
+
+    def envelope_slopes(self, obs: Tensor, act: Tensor, next_obs: Tensor, ctx: Tensor | None = None,
+                        next_ctx: Tensor | None = None, next_act: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Each critic's slope in own capital and its envelope target, ((m, B), (B,)), in
+        standardised reward units per unit of ε, the log change of the household's capital after
+        its decision (k' → k' e^ε), the others' capital and hours held (``critic_envelope``).
+
+        Slope: dW(x(s, a))/dε = −(1 − ĉ) ∂W/∂ĉ, since k' = (1 − ĉ) a (differentiable in the
+        critics' weights). Target, the envelope condition of the soft value, dV(s')/dε =
+        E_a'[∂Q(s', a')/∂ε] with a' held: at the next observation s' and one a' ~ π(s') (latent
+        ``next_act`` if given), ∂/∂ε of the standardised r(s'(ε), a') + γ W̄(x(s'(ε), a')), W̄ the
+        mean of the target critics and s'(ε) from the economy's ``own_capital_moved``."""
+        m = self.cfg.critics
+        a = self.actor.to_economic(act).detach()
+        a_m = a.expand(m, *a.shape).clone().requires_grad_(True)             # one copy per critic
+        obs_m = obs.expand(m, *obs.shape)
+        x = self.model(obs_m, a_m) if ctx is None else self.model(obs_m, a_m, ctx.expand(m, *ctx.shape))
+        dW = torch.autograd.grad(self.critic(x[1].float()).sum(), a_m, create_graph=True)[0][..., 0]
+        slope = -(1.0 - a[..., 0]).float() * dW
+        eps = torch.zeros(next_obs.shape[:-1], dtype=torch.float64, requires_grad=True)
+        with torch.no_grad():
+            a1 = self.actor.to_economic(self._sample(next_obs)[0] if next_act is None else next_act)
+        o1, c1 = self.own_capital_moved(next_obs, next_ctx, eps)
+        r1, x1 = self.model(o1, a1) if c1 is None else self.model(o1, a1, c1)
+        q1 = (r1 - self.reward_shift) * self.reward_mult + self.gamma * self.critic_target(x1.float()).mean(0)
+        return slope, torch.autograd.grad(q1.sum(), eps)[0].float()
 
     def saving_curvature(self, obs: Tensor, act: Tensor, ctx: Tensor | None = None, x: Tensor | None = None) -> Tensor:
         """Mean over the batch of each critic's squared second difference along own saving, summed

@@ -361,7 +361,8 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     model = eco.decision_model if sc.critic == "post_decision" else None
     ctx_dim = eco.ctx_dim if model is not None else 0     # the decision model's context, kept per transition
     agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed, model=model, post_dim=eco.post_dim,
-                successors=_successors(eco, sc, arm, n, ctx_dim))
+                successors=_successors(eco, sc, arm, n, ctx_dim),
+                own_capital_moved=getattr(eco, "own_capital_moved", None))
     buffer = ReplayBuffer(sc.buffer_size, M, eco.obs_dim, d, ctx_dim)
     evaluator = Evaluator(rcfg, arm, n, sc, gamma)
     attrs = {**ident, "gamma": gamma, "envs": E, "sac": str(sc.as_dict()), "title": f"SAC training log, {arm} n={n} seed={seed}",
