@@ -77,6 +77,7 @@ from torch import Tensor, nn
 
 from ..config import ConfigError
 
+ENVELOPE_STEP = 1e-5      # step in log own capital of the central differences of the post-decision features (float64)
 LOG_2PI = math.log(2.0 * math.pi)
 ACTIVATIONS = {"relu": torch.relu, "silu": nn.functional.silu, "tanh": torch.tanh, "elu": nn.functional.elu}
 
@@ -761,13 +762,17 @@ class SAC:
         E_a'[∂Q(s', a')/∂ε] with a' held: at the next observation s' and one a' ~ π(s') (latent
         ``next_act`` if given), ∂/∂ε of the standardised r(s'(ε), a') + γ W̄(x(s'(ε), a')), W̄ the
         mean of the target critics and s'(ε) from the economy's ``own_capital_moved``."""
-        m = self.cfg.critics
         a = self.actor.to_economic(act).detach()
-        a_m = a.expand(m, *a.shape).clone().requires_grad_(True)             # one copy per critic
-        obs_m = obs.expand(m, *obs.shape)
-        x = self.model(obs_m, a_m) if ctx is None else self.model(obs_m, a_m, ctx.expand(m, *ctx.shape))
-        dW = torch.autograd.grad(self.critic(x[1].float()).sum(), a_m, create_graph=True)[0][..., 0]
-        slope = -(1.0 - a[..., 0]).float() * dW
+        ell, extra = a[..., 1], () if ctx is None else (ctx,)
+
+        def features(eps):                        # x(s, a) with k' = (1 − ĉ) a moved to k' e^ε, hours held
+            chat = 1.0 - (1.0 - a[..., 0]) * math.exp(eps)
+            return self.model(obs, torch.stack([chat, ell], -1), *extra)[1]
+        with torch.no_grad():                     # dx/dε, central differences of the float64 model
+            x, dx = features(0.0), (features(ENVELOPE_STEP) - features(-ENVELOPE_STEP)) / (2 * ENVELOPE_STEP)
+        x = x.float().expand(self.cfg.critics, *x.shape).clone().requires_grad_(True)   # one copy per critic
+        dW = torch.autograd.grad(self.critic(x).sum(), x, create_graph=True)[0]
+        slope = (dW * dx.float()).sum(-1)
         eps = torch.zeros(next_obs.shape[:-1], dtype=torch.float64, requires_grad=True)
         with torch.no_grad():
             a1 = self.actor.to_economic(self._sample(next_obs)[0] if next_act is None else next_act)
