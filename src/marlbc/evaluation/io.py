@@ -40,8 +40,9 @@ __all__ = ["MissingDataError", "atomic_write_json", "atomic_write_text", "git_co
            "jsonable", "open_checked", "parse_run_path", "provenance", "run_key", "write_netcdf"]
 
 
-class MissingDataError(KeyError):
-    """A netCDF file lacks variables or dimensions that a consumer needs (the message names them)."""
+class MissingDataError(KeyError, ValueError):
+    """A netCDF file lacks variables or dimensions that a consumer needs (the message names them).
+    A KeyError for the code that looks up variables, a ValueError (bad input) for the command line."""
 
     def __str__(self) -> str:          # KeyError would print the message with quotes
         return str(self.args[0]) if self.args else ""

@@ -625,7 +625,10 @@ class SAC:
 
     def _model(self, obs: Tensor, u: Tensor, ctx: Tensor | None) -> tuple[Tensor, Tensor]:
         """The economy's (reward, post-decision features) for latent actions ``u``."""
-        a = self.actor.to_economic(u)
+        return self._model_at(obs, self.actor.to_economic(u), ctx)
+
+    def _model_at(self, obs: Tensor, a: Tensor, ctx: Tensor | None) -> tuple[Tensor, Tensor]:
+        """The economy's (reward, post-decision features) for actions ``a`` in economic units."""
         return self.model(obs, a) if ctx is None else self.model(obs, a, ctx)
 
     def critic_in(self, obs: Tensor, u: Tensor, ctx: Tensor | None = None) -> Tensor:
@@ -769,11 +772,10 @@ class SAC:
         ``next_act`` if given), ∂/∂ε of the standardised r(s'(ε), a') + γ W̄(x(s'(ε), a')), W̄ the
         mean of the target critics and s'(ε) from the economy's ``own_capital_moved``."""
         a = self.actor.to_economic(act).detach()
-        ell, extra = a[..., 1], () if ctx is None else (ctx,)
 
         def features(eps):                        # x(s, a) with k' = (1 − ĉ) a moved to k' e^ε, hours held
             chat = 1.0 - (1.0 - a[..., 0]) * math.exp(eps)
-            return self.model(obs, torch.stack([chat, ell], -1), *extra)[1]
+            return self._model_at(obs, torch.stack([chat, a[..., 1]], -1), ctx)[1]
         with torch.no_grad():                     # dx/dε, central differences of the float64 model
             x, dx = features(0.0), (features(ENVELOPE_STEP) - features(-ENVELOPE_STEP)) / (2 * ENVELOPE_STEP)
         x = x.float().expand(self.cfg.critics, *x.shape).clone().requires_grad_(True)   # one copy per critic
@@ -783,7 +785,7 @@ class SAC:
         with torch.no_grad():
             a1 = self.actor.to_economic(self._sample(next_obs)[0] if next_act is None else next_act)
         o1, c1 = self.own_capital_moved(next_obs, next_ctx, eps)
-        r1, x1 = self.model(o1, a1) if c1 is None else self.model(o1, a1, c1)
+        r1, x1 = self._model_at(o1, a1, c1)
         q1 = (r1 - self.reward_shift) * self.reward_mult + self.gamma * self.critic_target(x1.float()).mean(0)
         return slope, torch.autograd.grad(q1.sum(), eps)[0].float()
 
