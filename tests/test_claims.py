@@ -107,8 +107,8 @@ def test_C1_wrong_policy_fails_with_the_measured_value(cfg, c1_files):
     # the table says what was run: preset, seeds, budgets, sweeps (the raw config's preset)
     raw = yaml.safe_load((ROOT / "config.yaml").read_text())
     line = claims.run_description(raw, "ci")
-    assert line.startswith("Preset `ci`: seeds 0, 1; training budgets × 0.3 of config.yaml's "
-                           "(rbc_closed_form × 1, rbc × 0.6, ks × 1)") and "ks n = 50, 500" in line
+    assert line.startswith("Preset `ci`: seeds 0, 1; training budgets × 1 of config.yaml's "
+                           "(rbc × 0.6)") and "ks n = 50, 500" in line
     assert claims.claims_table([r], line).splitlines()[2] == f"> {line}"
 
 
