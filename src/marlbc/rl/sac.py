@@ -41,8 +41,8 @@ What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
   one-step returns the targets carry no shock noise at all; the critic then fits a conditional
   expectation it would otherwise have to average out of samples (fitted value iteration with
   the actor as the maximiser).
-- ``critic_envelope`` (optional, with the post-decision critic; used by the ``baseline`` and ``heterogeneous`` arms): the
-  critics are also taught their slope in own capital, dW(x)/dk', from the envelope condition
+- ``critic_envelope`` (optional, with the post-decision critic; the ``baseline`` and
+  ``heterogeneous`` arms use it): the critics are also taught their slope in own capital, dW(x)/dk', from the envelope condition
   dV(s')/dk' = E_a'[∂Q(s', a')/∂k'] with a' held, through the economy's model at the next
   observation with the household's own capital moved and the others' capital and hours held
   (``own_capital_moved(obs, ctx, eps)``). The actor's first-order condition is that slope, which
