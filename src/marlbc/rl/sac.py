@@ -45,8 +45,9 @@ What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
   ``heterogeneous`` arms use it): the critics are also taught their slope in own capital,
   dW(x)/dk', from the envelope condition dV(s')/dk' = E_a'[∂Q(s', a')/∂k'] with a' held,
   through the economy's model at the next observation with the household's own capital moved
-  and the others' capital and hours held (``own_capital_moved(obs, ctx, eps)``). The actor's first-order condition is that slope, which
-  temporal differences alone learn only to 10^-3 or so (docs/training.md).
+  and the others' capital and hours held (``own_capital_moved(obs, ctx, eps)``). The actor's
+  first-order condition is that slope, which temporal differences alone learn only to 10^-3 or
+  so (docs/training.md).
 - ``entropy_space = "latent"`` (default): the entropy bonus is that of the latent Gaussian. The
   textbook log-density of the squashed action adds -log(1 - tanh²u), which rewards actions in
   the middle of [lo, hi]: with δ = 1 it biased ĉ and ℓ by 2-5% toward the middle. The latent
