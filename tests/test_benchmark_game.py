@@ -431,3 +431,22 @@ def test_own_price_weight_scales_the_own_price_term_and_spreads_capital(cal, het
     assert np.all(np.diff(cv) > 0)
     with pytest.raises(ValueError, match="own_price_weight"):
         game.solve_game(cal, kappa, lam, own_price_weight=-0.1)
+
+
+def test_game_at_ratio_moves_the_aggregate_with_one_common_wedge(cal, het):
+    """At the game's own K/L the common wedge is 0 and the solution the game's; at the K/L of the
+    game with another β it recovers that β, to the bracketing tolerance, and its solution."""
+    kappa, lam = mc.heterogeneity(het, 20)
+    base = game.solve_game(cal, kappa, lam)
+    sol, beta = game.solve_game_at_ratio(cal, kappa, lam, base.K / base.L)
+    assert beta == pytest.approx(cal["beta"], abs=1e-13)
+    assert_allclose(sol.k, base.k, rtol=1e-9)
+    other = game.solve_game({**cal, "beta": cal["beta"] + 3e-4}, kappa, lam)
+    sol, beta = game.solve_game_at_ratio(cal, kappa, lam, other.K / other.L)
+    assert beta == pytest.approx(cal["beta"] + 3e-4, abs=1e-12)
+    assert_allclose(sol.k, other.k, rtol=1e-8)
+    assert other.K / other.L > base.K / base.L                  # K/L rises with β
+    with pytest.raises(ValueError, match="K/L"):
+        game.solve_game_at_ratio(cal, kappa, lam, 2.0 * base.K / base.L)
+    with pytest.raises(ValueError, match="target K/L"):
+        game.solve_game_at_ratio(cal, kappa, lam, float("nan"))

@@ -266,6 +266,37 @@ def test_C3_reports_the_learned_economys_own_price_weight_and_the_game_at_it(cfg
     assert metric(r, f"n = {n}: median |k_i/k_i game − 1|")["passed"]     # the learned k is the game's
 
 
+def test_C3_separates_the_aggregate_from_the_spread(cfg, tmp_path):
+    """A learned allocation that is the game's at another β (one wedge for everyone) misses the
+    game's k_i, and the wedge row measures 0 for it; the game's capital pulled halfway to its mean
+    at the game's hours (the aggregate exact, the spread halved) needs no wedge and misses by as
+    much in the row as in the scored metric. Not scored."""
+    n = 9
+    cal = config.arm_calibration(cfg, "heterogeneous")
+    kappa, lam = config.heterogeneity(cfg["arms"]["heterogeneous"]["heterogeneity"], n)
+    sol = solve_game(cal, kappa, lam)
+    other = solve_game({**cal, "beta": cal["beta"] + 1.5e-3}, kappa, lam)
+    files = []
+    for seed, (k, ell, c) in enumerate(((other.k, other.ell, other.c), (sol.k.mean() + 0.5 * (sol.k - sol.k.mean()), sol.ell, sol.c))):
+        path = het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, k.copy(), kappa, lam)
+        ds = xr.open_dataset(path).load()
+        ds.close()
+        ds.assign(ell_ss=("household", ell), c_ss=("household", c)).to_netcdf(path)
+        files.append(path)
+    r = claims.check_C3(cfg, files)
+    per_seed = {int(s): v for s, v in r["details"]["per_n"][str(n)]["per_seed"].items()}
+    assert per_seed[0]["median_rel_err"] > 0.05                          # scored: the game's k_i missed
+    assert per_seed[0]["median_rel_err_at_learned_KL"] == pytest.approx(0.0, abs=1e-7)
+    assert 1 / (cal["beta"] + 1.5e-3) - 1 / cal["beta"] == pytest.approx(per_seed[0]["euler_wedge_at_learned_KL"], rel=1e-6)
+    assert per_seed[1]["euler_wedge_at_learned_KL"] == pytest.approx(0.0, abs=1e-12)
+    assert per_seed[1]["median_rel_err_at_learned_KL"] == pytest.approx(per_seed[1]["median_rel_err"], rel=1e-7)
+    assert per_seed[1]["median_rel_err"] > 0.05
+    m = metric(r, f"n = {n}: median |k_i/k_i game − 1| against the game with one Euler wedge")
+    assert not m["scored"] and "worst seed 1" in m["note"]
+    assert m["measured"] == pytest.approx(per_seed[1]["median_rel_err_at_learned_KL"])
+    assert not metric(r, f"n = {n}: median |k_i/k_i game − 1| (k_i game > 0)")["passed"]
+
+
 # --------------------------------------------------------------------------------------------
 # C4
 # --------------------------------------------------------------------------------------------

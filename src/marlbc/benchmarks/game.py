@@ -518,6 +518,45 @@ def solve_game(cal: dict, kappa, lam, aggregation: str | None = None, A: float =
         calibration=calib, own_price_weight=e.theta)
 
 
+
+def solve_game_at_ratio(cal: dict, kappa, lam, x: float, aggregation: str | None = None,
+                        tol: float = 1e-12) -> tuple[GameSolution, float]:
+    """The game whose households share one Euler wedge, chosen so that its K/L is ``x``:
+
+        1 = β' (1 − δ + ∂m_i/∂k_i)   for every household with k_i > 0,  one β' for all,
+
+    the wedge 1/β' − 1/β. Returns the solution and β'. It separates how far a learned steady
+    state is from the game in its aggregate (which one common wedge moves) from how its capital
+    is spread across households (which it cannot move): against this solution the learned
+    allocation differs only in the spread. K/L rises with β'; β' is found by Brent's method
+    between brackets widened from ±10⁻³ up to ±0.02. Raises ``ValueError`` for ``x`` that no
+    such β' reaches."""
+    from scipy.optimize import brentq
+
+    if not (np.isfinite(x) and x > 0):
+        raise ValueError(f"x (the target K/L) must be a positive number, got {x!r}")
+    beta0 = float(cal["beta"])
+    sols: dict[float, GameSolution] = {}
+
+    def solve(beta: float) -> GameSolution:
+        if beta not in sols:
+            sols[beta] = solve_game({**cal, "beta": beta}, kappa, lam, aggregation, tol=tol)
+        return sols[beta]
+
+    def gap(beta: float) -> float:                      # log of the game's K/L over the target
+        s = solve(beta)
+        return float(np.log(s.K / s.L / x))
+
+    h = 1e-3
+    while h <= 0.02 + 1e-12:
+        lo, hi = beta0 - h, min(beta0 + h, 1.0 - 1e-9)
+        if gap(lo) <= 0.0 <= gap(hi):
+            beta = brentq(gap, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+            return solve(beta), float(beta)
+        h *= 2.0
+    raise ValueError(f"no common Euler wedge with |β' − β| <= 0.02 gives K/L = {x:.6g} (the game's is "
+                     f"{solve(beta0).K / solve(beta0).L:.6g})")
+
 # --------------------------------------------------------------------------------------------
 # outputs
 # --------------------------------------------------------------------------------------------
