@@ -326,6 +326,170 @@ class _Progress:
 # Training
 # ----------------------------------------------------------------------------------------------
 
+class _Run:
+    """One training run: its training economies, agent, replay buffer and log, with the steps of
+    :func:`train` as methods (act, evaluate, warm up or resume, update, checkpoint, write)."""
+
+    def __init__(self, rcfg: dict, arm: str, n: int, seed: int, sc: SACConfig, gamma: float, ident: dict,
+                 out_dir: Path):
+        self.sc, self.ident, self.gamma, self.out_dir = sc, ident, gamma, out_dir
+        self.label = f"{arm} n={n} seed={seed}"
+        E = _config.arm_envs(rcfg, arm)
+        self.eco = eco = make_economy(rcfg, arm, n, E, seed=seed, training=True)   # with the arm's exploring starts
+        self.d = len(eco.action_names)
+        self.M = E * n
+        model = eco.decision_model if sc.critic == "post_decision" else None
+        self.ctx_dim = eco.ctx_dim if model is not None else 0    # the decision model's context, kept per transition
+        self.agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed, model=model, post_dim=eco.post_dim,
+                         successors=_successors(eco, sc, arm, n, self.ctx_dim),
+                         own_capital_moved=getattr(eco, "own_capital_moved", None))
+        self.buffer = ReplayBuffer(sc.buffer_size, self.M, eco.obs_dim, self.d, self.ctx_dim)
+        self.evaluator = Evaluator(rcfg, arm, n, sc, gamma)
+        self.rcfg = rcfg
+        self.attrs = {**ident, "gamma": gamma, "envs": E, "sac": str(sc.as_dict()),
+                      "title": f"SAC training log, {arm} n={n} seed={seed}",
+                      "policy_selection": f"policy.pt: select_by={sc.select_by} (select_tol={sc.select_tol}), "
+                                          "see marlbc.rl.train.select_policy; policy_last.pt: the last"}
+        self.log: dict[str, list] = {"update": [], **{k: [] for k in LOG_VARS}}
+        # evals: every evaluation (update, values, policy weights); policy.pt is select_policy's pick
+        self.st = {"update": 0, "env_steps": 0, "episode_t": 0, "wall_s": 0.0, "evals": []}
+
+    # -- acting and evaluating ----------------------------------------------------------------------
+
+    def context(self, a):
+        return self.eco.context(a).reshape(self.M, self.ctx_dim) if self.ctx_dim else None
+
+    def env_step(self, obs):
+        """One step of every training economy; every household's transition goes to the buffer."""
+        u, a = self.agent.act(obs)
+        ctx = self.context(a)
+        obs_next, r, _ = self.eco.step(a)
+        self.buffer.add(obs.reshape(self.M, -1), u.reshape(self.M, self.d), r.reshape(self.M), ctx)
+        st = self.st
+        st["env_steps"] += 1
+        st["episode_t"] += 1
+        if self.sc.episode_length and st["episode_t"] >= self.sc.episode_length:
+            # last observation, no action; its context from the actions the households would take
+            # (acted only when there is a context: acting draws from the agent's generator)
+            self.buffer.add(obs_next.reshape(self.M, -1),
+                            ctx=self.context(self.agent.act(obs_next)[1]) if self.ctx_dim else None)
+            obs_next = self.eco.reset()
+            st["episode_t"] = 0
+        return obs_next
+
+    def evaluate_and_log(self, update: int, sums: dict, counts: dict, t_int: float, steps_int: int,
+                         upd_int: int) -> dict:
+        """Evaluate the deterministic policy; log it with the interval's mean losses and speed."""
+        row = self.evaluator(self.agent.policy.deterministic)
+        row["qf_loss"] = sums["qf_loss"] / counts["qf_loss"] if counts["qf_loss"] else math.nan
+        for k in ("actor_loss", "entropy"):
+            row[k] = sums[k] / counts[k] if counts[k] else math.nan
+        row["alpha"] = self.agent.log_alpha.exp().item()
+        row["transitions_per_s"] = steps_int * self.M / t_int if t_int > 0 else math.nan
+        row["updates_per_s"] = upd_int / t_int if t_int > 0 else math.nan
+        row["wall_s"] = self.st["wall_s"]
+        row["env_steps"] = self.st["env_steps"]
+        self.log["update"].append(update)
+        for k in LOG_VARS:
+            self.log[k].append(float(row[k]))
+        self.st["evals"].append({"update": update, "eval": {k: row[k] for k in EVAL_KEYS},
+                                 "actor": {k: v.clone() for k, v in self.agent.policy.state_dict().items()}})
+        return row
+
+    # -- start ----------------------------------------------------------------------------------------
+
+    def warm_up(self):
+        """Fresh start: ``learning_starts`` steps, the normalisers fitted, the untrained policy
+        evaluated (update 0). Returns the observations."""
+        sc = self.sc
+        obs = self.eco.reset()
+        t0 = time.perf_counter()
+        for _ in range(max(sc.learning_starts, sc.n_step + 2)):
+            obs = self.env_step(obs)
+        self.agent.fit_normalisers(self.buffer, initial=True)
+        self.st["wall_s"] += time.perf_counter() - t0
+        zero = {"qf_loss": 0.0, "actor_loss": 0.0, "entropy": 0.0}
+        self.evaluate_and_log(0, zero, {k: 0 for k in zero}, time.perf_counter() - t0, self.st["env_steps"], 0)
+        return obs
+
+    def resume(self, ck: dict):
+        """Restore agent, buffer, economies, counters and log from checkpoint ``ck``; returns the observations."""
+        self.agent.load_state_dict(ck["agent"])
+        self.buffer.load_state_dict(ck["buffer"])
+        _set_economy_state(self.eco, ck["economy"])
+        self.st.update(ck["state"])
+        self.log = ck["log"]
+        return ck["obs"]
+
+    # -- the loop -------------------------------------------------------------------------------------
+
+    def learn(self, obs, budget: int, bar: _Progress, last_ckpt: int | None) -> None:
+        """Updates from ``st["update"]`` to ``budget``: environment steps, one SAC update each, an
+        evaluation every ``eval_every`` and a checkpoint every ``checkpoint_every`` updates."""
+        sc, st, agent = self.sc, self.st, self.agent
+        rate = sc.env_steps_per_update
+        sums = {"qf_loss": 0.0, "actor_loss": 0.0, "entropy": 0.0}
+        counts = {k: 0 for k in sums}
+        t_mark, steps_mark, upd_mark = time.perf_counter(), st["env_steps"], st["update"]
+        t_wall = time.perf_counter()
+        for u in range(st["update"], budget):
+            for _ in range(math.floor((u + 1) * rate) - math.floor(u * rate)):
+                obs = self.env_step(obs)
+            agent.set_progress(u / budget)
+            if u > 0 and u % sc.norm_every == 0:
+                agent.fit_normalisers(self.buffer)
+            losses = agent.update(self.buffer)
+            for k, v in losses.items():
+                x = v.item()
+                if not math.isfinite(x):
+                    last = last_ckpt if last_ckpt is not None else "none written yet"
+                    raise TrainingDiverged(
+                        f"{k} = {x} at update {u + 1} of {self.label}; training stopped. The last good "
+                        f"checkpoint (update {last}) in '{self.out_dir}' is intact")
+                sums[k] += x
+                counts[k] += 1
+            st["update"] = u + 1
+            bar.advance()
+            now = time.perf_counter()
+            st["wall_s"] += now - t_wall
+            t_wall = now
+            if st["update"] % sc.eval_every == 0 or st["update"] == budget:
+                row = self.evaluate_and_log(st["update"], sums, counts, now - t_mark,
+                                            st["env_steps"] - steps_mark, st["update"] - upd_mark)
+                bar.report(st["update"], row)
+                sums = {k: 0.0 for k in sums}
+                counts = {k: 0 for k in sums}
+                t_mark, steps_mark, upd_mark = time.perf_counter(), st["env_steps"], st["update"]
+            if st["update"] % sc.checkpoint_every == 0 or st["update"] == budget:
+                self.save_checkpoint(obs)
+                last_ckpt = st["update"]
+
+    # -- files ----------------------------------------------------------------------------------------
+
+    def save_checkpoint(self, obs) -> None:
+        save_atomic({"format": CHECKPOINT_FORMAT, "identity": self.ident, "state": dict(self.st),
+                     "obs": obs.clone(), "agent": self.agent.state_dict(), "buffer": self.buffer.state_dict(),
+                     "economy": _economy_state(self.eco), "log": {k: list(v) for k, v in self.log.items()}},
+                    self.out_dir / CHECKPOINT_FILE)
+
+    def policy_meta(self, update: int, evaluation: dict) -> dict:
+        return {**self.ident, "gamma": self.gamma, "update": update, "eval": evaluation,
+                "sac": self.sc.as_dict(), "obs_dim": self.eco.obs_dim}
+
+    def write_outputs(self) -> dict:
+        """``policy.pt`` (select_policy's pick), ``policy_last.pt`` and ``train.nc``; returns the pick."""
+        best = select_policy(self.st["evals"], self.sc)
+        policy, names, log = self.agent.policy, self.eco.action_names, self.log
+        save_atomic(policy_payload(policy, best["actor"], names, self.policy_meta(best["update"], best["eval"])),
+                    self.out_dir / POLICY_FILE)
+        last_eval = {k: log[k][-1] for k in EVAL_KEYS} if log["update"] else {}
+        save_atomic(policy_payload(policy, policy.state_dict(), names, self.policy_meta(self.st["update"], last_eval)),
+                    self.out_dir / LAST_POLICY_FILE)
+        _write_log(self.out_dir / LOG_FILE, log, {**self.attrs, "best_update": best["update"],
+                                                  "updates_done": self.st["update"]}, self.rcfg)
+        return best
+
+
 def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, preset: str | None = None,
           *, progress: bool | None = None, stale: str = "error") -> dict:
     """Train SAC on ``arm`` with ``n`` households (default: the arm's first n) and ``seed``.
@@ -347,160 +511,30 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     if n < 1:
         raise _config.ConfigError(f"n = {n} households is not allowed; need n >= 1")
     gamma = float(_config.arm_calibration(rcfg, arm)["beta"])     # RL discount = household's beta
-    E = _config.arm_envs(rcfg, arm)
     ident = _run_identity(rcfg, arm, n, seed, sc, budget)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out_dir / CHECKPOINT_FILE
     for name in (POLICY_FILE, LAST_POLICY_FILE, LOG_FILE, CHECKPOINT_FILE):
         remove_temporaries(out_dir / name)          # a killed job's half-written files
 
-    eco = make_economy(rcfg, arm, n, E, seed=seed, training=True)     # with the arm's exploring starts
-    d = len(eco.action_names)
-    M = E * n
-    model = eco.decision_model if sc.critic == "post_decision" else None
-    ctx_dim = eco.ctx_dim if model is not None else 0     # the decision model's context, kept per transition
-    agent = SAC(eco.obs_dim, eco.action_bounds, sc, gamma, seed, model=model, post_dim=eco.post_dim,
-                successors=_successors(eco, sc, arm, n, ctx_dim),
-                own_capital_moved=getattr(eco, "own_capital_moved", None))
-    buffer = ReplayBuffer(sc.buffer_size, M, eco.obs_dim, d, ctx_dim)
-    evaluator = Evaluator(rcfg, arm, n, sc, gamma)
-    attrs = {**ident, "gamma": gamma, "envs": E, "sac": str(sc.as_dict()), "title": f"SAC training log, {arm} n={n} seed={seed}",
-             "policy_selection": f"policy.pt: select_by={sc.select_by} (select_tol={sc.select_tol}), see "
-                                 "marlbc.rl.train.select_policy; policy_last.pt: the last"}
-
-    log: dict[str, list] = {"update": [], **{k: [] for k in LOG_VARS}}
-    # evals: every evaluation (update, values, policy weights); policy.pt is select_policy's pick
-    st = {"update": 0, "env_steps": 0, "episode_t": 0, "wall_s": 0.0, "evals": []}
-    resumed_from = None
-
-    def context(a):
-        return eco.context(a).reshape(M, ctx_dim) if ctx_dim else None
-
-    def env_step(obs):
-        u, a = agent.act(obs)
-        ctx = context(a)
-        obs_next, r, _ = eco.step(a)
-        buffer.add(obs.reshape(M, -1), u.reshape(M, d), r.reshape(M), ctx)
-        st["env_steps"] += 1
-        st["episode_t"] += 1
-        if sc.episode_length and st["episode_t"] >= sc.episode_length:
-            # last observation, no action; its context from the actions the households would take
-            # (acted only when there is a context: acting draws from the agent's generator)
-            buffer.add(obs_next.reshape(M, -1), ctx=context(agent.act(obs_next)[1]) if ctx_dim else None)
-            obs_next = eco.reset()
-            st["episode_t"] = 0
-        return obs_next
-
-    def evaluate_and_log(update: int, sums: dict, counts: dict, t_int: float, steps_int: int, upd_int: int):
-        row = evaluator(agent.policy.deterministic)
-        row["qf_loss"] = sums["qf_loss"] / counts["qf_loss"] if counts["qf_loss"] else math.nan
-        for k in ("actor_loss", "entropy"):
-            row[k] = sums[k] / counts[k] if counts[k] else math.nan
-        row["alpha"] = agent.log_alpha.exp().item()
-        row["transitions_per_s"] = steps_int * M / t_int if t_int > 0 else math.nan
-        row["updates_per_s"] = upd_int / t_int if t_int > 0 else math.nan
-        row["wall_s"] = st["wall_s"]
-        row["env_steps"] = st["env_steps"]
-        log["update"].append(update)
-        for k in LOG_VARS:
-            log[k].append(float(row[k]))
-        st["evals"].append({"update": update, "eval": {k: row[k] for k in EVAL_KEYS},
-                            "actor": {k: v.clone() for k, v in agent.policy.state_dict().items()}})
-        return row
-
-    def policy_meta(update: int, evaluation: dict) -> dict:
-        return {**ident, "gamma": gamma, "update": update, "eval": evaluation,
-                "sac": sc.as_dict(), "obs_dim": eco.obs_dim}
-
-    def write_outputs() -> None:
-        best = select_policy(st["evals"], sc)
-        save_atomic(policy_payload(agent.policy, best["actor"], eco.action_names,
-                                   policy_meta(best["update"], best["eval"])), out_dir / POLICY_FILE)
-        last_eval = {k: log[k][-1] for k in EVAL_KEYS} if log["update"] else {}
-        save_atomic(policy_payload(agent.policy, agent.policy.state_dict(), eco.action_names,
-                                   policy_meta(st["update"], last_eval)), out_dir / LAST_POLICY_FILE)
-        _write_log(out_dir / LOG_FILE, log, {**attrs, "best_update": best["update"],
-                                             "updates_done": st["update"]}, rcfg)
-
-    def save_checkpoint(obs) -> None:
-        save_atomic({"format": CHECKPOINT_FORMAT, "identity": ident, "state": dict(st),
-                     "obs": obs.clone(), "agent": agent.state_dict(), "buffer": buffer.state_dict(),
-                     "economy": _economy_state(eco), "log": {k: list(v) for k, v in log.items()}},
-                    ckpt_path)
-
-    # -- start or resume ------------------------------------------------------------------------
-    ck = _load_checkpoint(ckpt_path, ident, stale)
-    if ck is not None:
-        agent.load_state_dict(ck["agent"])
-        buffer.load_state_dict(ck["buffer"])
-        _set_economy_state(eco, ck["economy"])
-        st.update(ck["state"])
-        log = ck["log"]
-        obs = ck["obs"]
-        resumed_from = st["update"]
-    else:
-        obs = eco.reset()
-        t0 = time.perf_counter()
-        for _ in range(max(sc.learning_starts, sc.n_step + 2)):
-            obs = env_step(obs)
-        agent.fit_normalisers(buffer, initial=True)
-        st["wall_s"] += time.perf_counter() - t0
-        zero = {"qf_loss": 0.0, "actor_loss": 0.0, "entropy": 0.0}
-        evaluate_and_log(0, zero, {k: 0 for k in zero}, time.perf_counter() - t0, st["env_steps"], 0)
-
-    label = f"{arm} n={n} seed={seed}"
-    bar = _Progress(budget, st["update"], label, progress)
+    run = _Run(rcfg, arm, n, seed, sc, gamma, ident, out_dir)
+    ck = _load_checkpoint(out_dir / CHECKPOINT_FILE, ident, stale)
+    obs = run.warm_up() if ck is None else run.resume(ck)
+    resumed_from = None if ck is None else run.st["update"]
+    bar = _Progress(budget, run.st["update"], run.label, progress)
     if resumed_from is not None:
-        print(f"[{label}] resumed from {ckpt_path} at update {resumed_from}", file=sys.stderr, flush=True)
-
-    # -- the loop -------------------------------------------------------------------------------
-    rate = sc.env_steps_per_update
-    sums = {"qf_loss": 0.0, "actor_loss": 0.0, "entropy": 0.0}
-    counts = {k: 0 for k in sums}
-    t_mark, steps_mark, upd_mark = time.perf_counter(), st["env_steps"], st["update"]
-    t_wall = time.perf_counter()
-    last_ckpt = resumed_from
+        print(f"[{run.label}] resumed from {out_dir / CHECKPOINT_FILE} at update {resumed_from}",
+              file=sys.stderr, flush=True)
     try:
-        for u in range(st["update"], budget):
-            for _ in range(math.floor((u + 1) * rate) - math.floor(u * rate)):
-                obs = env_step(obs)
-            agent.set_progress(u / budget)
-            if u > 0 and u % sc.norm_every == 0:
-                agent.fit_normalisers(buffer)
-            losses = agent.update(buffer)
-            for k, v in losses.items():
-                x = v.item()
-                if not math.isfinite(x):
-                    last = last_ckpt if last_ckpt is not None else "none written yet"
-                    raise TrainingDiverged(
-                        f"{k} = {x} at update {u + 1} of {label}; training stopped. The last good "
-                        f"checkpoint (update {last}) in '{out_dir}' is intact")
-                sums[k] += x
-                counts[k] += 1
-            st["update"] = u + 1
-            bar.advance()
-            now = time.perf_counter()
-            st["wall_s"] += now - t_wall
-            t_wall = now
-            if st["update"] % sc.eval_every == 0 or st["update"] == budget:
-                row = evaluate_and_log(st["update"], sums, counts, now - t_mark,
-                                       st["env_steps"] - steps_mark, st["update"] - upd_mark)
-                bar.report(st["update"], row)
-                sums = {k: 0.0 for k in sums}
-                counts = {k: 0 for k in sums}
-                t_mark, steps_mark, upd_mark = time.perf_counter(), st["env_steps"], st["update"]
-            if st["update"] % sc.checkpoint_every == 0 or st["update"] == budget:
-                save_checkpoint(obs)
-                last_ckpt = st["update"]
+        run.learn(obs, budget, bar, last_ckpt=resumed_from)
     finally:
         bar.close()
-    write_outputs()                          # the budget is reached (also by a finished run started again)
+    best = run.write_outputs()                  # the budget is reached (also by a finished run started again)
 
-    best = select_policy(st["evals"], sc)
+    st, log = run.st, run.log
     return {"arm": arm, "n": n, "seed": seed, "preset": rcfg["preset"], "out_dir": str(out_dir),
             "policy": str(out_dir / POLICY_FILE), "train_nc": str(out_dir / LOG_FILE),
-            "updates": st["update"], "env_steps": st["env_steps"], "transitions": st["env_steps"] * M,
+            "updates": st["update"], "env_steps": st["env_steps"], "transitions": st["env_steps"] * run.M,
             "wall_s": st["wall_s"], "resumed_from": resumed_from, "best_update": best["update"],
             "best": best["eval"], "last": {k: log[k][-1] for k in EVAL_KEYS},
             "run_hash": ident["run_hash"], "config_hash": _config.config_hash(rcfg)}
