@@ -297,6 +297,35 @@ def test_C3_separates_the_aggregate_from_the_spread(cfg, tmp_path):
     assert not metric(r, f"n = {n}: median |k_i/k_i game − 1| (k_i game > 0)")["passed"]
 
 
+def test_C3_windfall_row_sets_the_learned_beside_the_game_held_and_free(cfg, tmp_path):
+    """The learned share kept (mean over seeds), the game's with hours held
+    (benchmarks.game.windfall_persistence) and the quarters of wage income a 10 % windfall is
+    worth to a game household free to choose its hours, (1 − δ + r_i) 0.1 k_i / (w_i ℓ_i)."""
+    from marlbc.benchmarks.game import income, windfall_persistence
+
+    n = 9
+    cal = config.arm_calibration(cfg, "heterogeneous")
+    kappa, lam = config.heterogeneity(cfg["arms"]["heterogeneous"]["heterogeneity"], n)
+    sol = solve_game(cal, kappa, lam)
+    files = []
+    for seed, keep in ((0, 0.2), (1, 0.4)):
+        path = het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, sol.k.copy(), kappa, lam)
+        ds = xr.open_dataset(path).load()
+        ds.close()
+        ds.assign(wealth_persistence_10=keep).to_netcdf(path)
+        files.append(path)
+    r = claims.check_C3(cfg, files)
+    m = metric(r, f"n = {n}: share of a 10 % windfall kept after 10 quarters")
+    held = np.nanmedian(windfall_persistence(cal, kappa, lam, sol.k, sol.ell, sol.c, 10))
+    assert m["measured"] == pytest.approx(0.3) and not m["scored"] and f"{held:.3f}" in m["metric"]
+    assert 0.8 < held < 1                                            # hours held: most of it kept
+    inc = income(cal, kappa, lam, sol.k, sol.ell)
+    shed = np.median((1 - cal["delta"] + inc.r) * 0.1 * sol.k / (inc.w * sol.ell))
+    per_n = r["details"]["per_n"][str(n)]
+    assert per_n["game_windfall_wage_quarters"] == pytest.approx(shed, rel=1e-12)
+    assert 1 < shed < 2 and f"{shed:.1f} quarters" in m["note"]
+
+
 # --------------------------------------------------------------------------------------------
 # C4
 # --------------------------------------------------------------------------------------------

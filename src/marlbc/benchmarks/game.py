@@ -585,8 +585,11 @@ def windfall_persistence(cal: dict, kappa, lam, k, ell, c, quarters: int = 10,
         μ² − (1 + 1/β + ε_i) μ + 1/β = 0,    ε_i = −β c_i ∂²m_i/∂k_i²
 
     (∂²m_i/∂k_i² from :func:`own_curvature`). The own-price effect is all that makes
-    ∂²m_i/∂k_i² < 0, so for n > 1 μ_i is close to 1: the game's households keep most of a
-    windfall for a long time. NaN at corners (k_i = 0)."""
+    ∂²m_i/∂k_i² < 0, so for n > 1 μ_i is close to 1: with its hours held, a game household keeps
+    most of a windfall for a long time. Free to choose its hours (u = log c − χℓ) it would not:
+    its conditions pin c_i = W_i/χ and next quarter's capital at the steady state's from any k_i
+    (up to O(1/n) price terms), so it works less until the windfall is gone, as fast as the hours
+    bounds allow. NaN at corners (k_i = 0)."""
     e = _econ(cal, kappa, lam, aggregation)
     k, ell, c = (np.asarray(v, float) for v in (k, ell, c))
     B = 1.0 + 1.0 / e.beta - e.beta * c * _own_m_kk(e, k, ell)

@@ -481,19 +481,26 @@ def _c3_wedge_row(n: int, cal: dict, kappa, lam, per_seed: dict, rs: list[EvalRu
                        "wedge). What the aggregate accounts for is the difference; reported, not scored")
 
 
-def _c3_windfall_row(n: int, game_keep: float, rs: list[EvalRun], per_seed: dict) -> Metric | None:
+def _c3_windfall_row(n: int, game_keep: float, rs: list[EvalRun], per_seed: dict,
+                     shed_quarters: float) -> Metric | None:
     """Share of a 10 % windfall the median household still holds after 10 quarters, learned
-    (mean over seeds) against the game's ``game_keep``."""
+    (mean over seeds; hours chosen by the policy) beside the game's with hours held
+    (``game_keep``) and the quarters of wage income that a game household free to choose its
+    hours would forgo to shed it (``shed_quarters``, median)."""
     keep = {r.seed: r.scalar("wealth_persistence_10") for r in rs}
     if not all(np.isfinite(v) for v in keep.values()):      # evaluations from before the diagnostic
         return None
     for sd, v in keep.items():
         per_seed[sd]["wealth_persistence_10"] = v
-    return Metric(f"n = {n}: share of a 10 % windfall kept after 10 quarters (median household), "
-                  f"game {game_keep:.3f}", float(np.mean(list(keep.values()))), scored=False,
+    return Metric(f"n = {n}: share of a 10 % windfall kept after 10 quarters (median household, hours "
+                  f"chosen), game with hours held {game_keep:.3f}", float(np.mean(list(keep.values()))),
+                  scored=False,
                   note="mean over seeds; per seed " + " / ".join(f"{v:.2f}" for v in keep.values())
-                       + "; reported, not scored. Game: its own problem linearised, hours held "
-                       "(benchmarks.game.windfall_persistence)")
+                       + "; reported, not scored. Game with hours held: its own problem linearised "
+                       "(benchmarks.game.windfall_persistence). A game household free to choose its "
+                       "hours keeps c_i = W_i/χ and works less until the windfall is gone: it is "
+                       f"{shed_quarters:.1f} quarters of its wage income (median), so it keeps none of "
+                       "it after 10 quarters where that is under 10")
 
 
 def _c3_price_weight_row(n: int, cal: dict, kappa, lam, kg: np.ndarray, rs: list[EvalRun],
@@ -561,14 +568,17 @@ def check_C3(cfg: dict, inputs) -> dict:
                               note=f"worst seed {s}; {int((~pos).sum())} game corner(s) with k = 0 excluded"))
         # reported, not scored: how far the learned steady state is from the game's conditions, and why
         game_keep = float(np.nanmedian(windfall_persistence(cal, kappa, lam, game["k"], game["ell"], game["c"], 10)))
+        at_game = game_income(cal, kappa, lam, kg, game["ell"])
+        shed = float(np.median(((1.0 - cal["delta"] + at_game.r) * 0.1 * kg / (at_game.w * game["ell"]))[pos])) \
+            if pos.any() else float("nan")
         metrics += [m for m in (_c3_euler_row(th, n, tolerance, per_seed),
                                 _c3_aggregate_row(th, n, cal, kappa, lam, game, tolerance, rs, per_seed),
                                 _c3_wedge_row(n, cal, kappa, lam, per_seed, rs),
-                                _c3_windfall_row(n, game_keep, rs, per_seed),
+                                _c3_windfall_row(n, game_keep, rs, per_seed, shed),
                                 _c3_price_weight_row(n, cal, kappa, lam, kg, rs, per_seed)) if m is not None]
         details["per_n"][n] = {"game_source": src, "game_corners": int((~pos).sum()), "game_cv_k": game_cv[n],
                                "euler_tolerance_median": tolerance,
-                               "game_windfall_kept_10": game_keep,
+                               "game_windfall_kept_10": game_keep, "game_windfall_wage_quarters": shed,
                                "game_k": kg.tolist(), "per_seed": per_seed}
     # dispersion above the homogeneous baseline, at the baseline's n
     if base and het:
