@@ -597,6 +597,18 @@ def windfall_persistence(cal: dict, kappa, lam, k, ell, c, quarters: int = 10,
     return np.where(k > 0, mu**quarters, np.nan)
 
 
+def windfall_wage_quarters(cal: dict, kappa, lam, k, ell, size: float = 0.1,
+                           aggregation: str | None = None) -> np.ndarray:
+    """A windfall of ``size`` times household i's capital, in quarters of its wage income at the
+    steady state (k, ℓ): (1 − δ + r_i) size k_i / (w_i ℓ_i). Free to choose its hours
+    (u = log c − χℓ), a game household sheds a windfall by working less, so this is about how
+    long it takes with its hours at zero. NaN at corners (k_i = 0)."""
+    e = _econ(cal, kappa, lam, aggregation)
+    k, ell = np.asarray(k, float), np.asarray(ell, float)
+    inc = _income(e, k, ell)
+    return np.where(k > 0, (1.0 - e.delta + inc.r) * size * k / (inc.w * ell), np.nan)
+
+
 def euler_tolerance(cal: dict, kappa, lam, k, ell, rel: float = 0.05,
                     aggregation: str | None = None) -> np.ndarray:
     """The Euler residual that moves household i's steady-state capital by the share ``rel``

@@ -83,10 +83,10 @@ from scipy import stats
 
 from .. import config as _config
 from ..benchmarks.game import (GameSolveError, euler_tolerance, income as game_income, residuals as game_residuals,
-                               solve_game, solve_game_at_ratio, windfall_persistence)
+                               solve_game, solve_game_at_ratio, windfall_persistence, windfall_wage_quarters)
 from ..evaluation.cost import (RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv,
                                train_wall_seconds)
-from ..evaluation.evaluate import IRF_VARIABLES
+from ..evaluation.evaluate import IRF_VARIABLES, PERSISTENCE_SHOCK
 from ..evaluation.statistics import COLLAPSE_SHARE, at_bound, closed_form_errors, trend_drift
 from ..evaluation.io import open_checked, parse_run_path, run_key
 from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
@@ -568,8 +568,7 @@ def check_C3(cfg: dict, inputs) -> dict:
                               note=f"worst seed {s}; {int((~pos).sum())} game corner(s) with k = 0 excluded"))
         # reported, not scored: how far the learned steady state is from the game's conditions, and why
         game_keep = float(np.nanmedian(windfall_persistence(cal, kappa, lam, game["k"], game["ell"], game["c"], 10)))
-        at_game = game_income(cal, kappa, lam, kg, game["ell"])
-        shed = float(np.median(((1.0 - cal["delta"] + at_game.r) * 0.1 * kg / (at_game.w * game["ell"]))[pos])) \
+        shed = float(np.nanmedian(windfall_wage_quarters(cal, kappa, lam, kg, game["ell"], PERSISTENCE_SHOCK))) \
             if pos.any() else float("nan")
         metrics += [m for m in (_c3_euler_row(th, n, tolerance, per_seed),
                                 _c3_aggregate_row(th, n, cal, kappa, lam, game, tolerance, rs, per_seed),
