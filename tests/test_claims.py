@@ -167,8 +167,11 @@ def test_C2_converging_economy_passes_and_off_gini_fails(cfg, tmp_path):
 # C3
 # --------------------------------------------------------------------------------------------
 
-def het_eval(path, arm, n, seed, k, kappa, lam):
-    xr.Dataset({"k_ss": ("household", k), "kappa": ("household", kappa), "lambda": ("household", lam)},
+def het_eval(path, arm, n, seed, k, kappa, lam, **extra):
+    """An eval.nc with steady-state capital and types; ``extra``: more variables, per household
+    (arrays) or scalars."""
+    more = {name: ("household", v) if np.ndim(v) else v for name, v in extra.items()}
+    xr.Dataset({"k_ss": ("household", k), "kappa": ("household", kappa), "lambda": ("household", lam), **more},
                attrs={"arm": arm, "n": n, "seed": seed}).to_netcdf(path)
     return path
 
@@ -211,11 +214,8 @@ def test_C3_reports_the_learned_steady_states_euler_residuals_in_the_games_terms
     game_dataset(sol).to_netcdf(tmp_path / f"game_n{n}.nc")
 
     def learned(seed, k):
-        path = het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, k, kappa, lam)
-        ds = xr.open_dataset(path).load()
-        ds.close()
-        ds.assign(ell_ss=("household", sol.ell), c_ss=("household", sol.c)).to_netcdf(path)
-        return path
+        return het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, k, kappa, lam,
+                        ell_ss=sol.ell, c_ss=sol.c)
 
     files = [tmp_path / f"game_n{n}.nc", learned(0, sol.k.copy()), learned(1, sol.k * 1.01), learned(2, sol.k * 1.05)]
     r = claims.check_C3(cfg, files)
@@ -251,11 +251,8 @@ def test_C3_reports_the_learned_economys_own_price_weight_and_the_game_at_it(cfg
     half = solve_game(cal, kappa, lam, own_price_weight=0.5)
     files = []
     for seed, theta in ((0, 1.0), (1, 0.5)):
-        path = het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, sol.k.copy(), kappa, lam)
-        ds = xr.open_dataset(path).load()
-        ds.close()
-        ds.assign(price_effect_weight=theta).to_netcdf(path)
-        files.append(path)
+        files.append(het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, sol.k.copy(),
+                              kappa, lam, price_effect_weight=theta))
     r = claims.check_C3(cfg, files)
     per_seed = {int(s): v for s, v in r["details"]["per_n"][str(n)]["per_seed"].items()}
     assert per_seed[0]["game_at_weight_median_rel_move"] == pytest.approx(0.0, abs=1e-9)
@@ -278,11 +275,8 @@ def test_C3_separates_the_aggregate_from_the_spread(cfg, tmp_path):
     other = solve_game({**cal, "beta": cal["beta"] + 1.5e-3}, kappa, lam)
     files = []
     for seed, (k, ell, c) in enumerate(((other.k, other.ell, other.c), (sol.k.mean() + 0.5 * (sol.k - sol.k.mean()), sol.ell, sol.c))):
-        path = het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, k.copy(), kappa, lam)
-        ds = xr.open_dataset(path).load()
-        ds.close()
-        ds.assign(ell_ss=("household", ell), c_ss=("household", c)).to_netcdf(path)
-        files.append(path)
+        files.append(het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, k.copy(),
+                              kappa, lam, ell_ss=ell, c_ss=c))
     r = claims.check_C3(cfg, files)
     per_seed = {int(s): v for s, v in r["details"]["per_n"][str(n)]["per_seed"].items()}
     assert per_seed[0]["median_rel_err"] > 0.05                          # scored: the game's k_i missed
@@ -309,11 +303,8 @@ def test_C3_windfall_row_sets_the_learned_beside_the_game_held_and_free(cfg, tmp
     sol = solve_game(cal, kappa, lam)
     files = []
     for seed, keep in ((0, 0.2), (1, 0.4)):
-        path = het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, sol.k.copy(), kappa, lam)
-        ds = xr.open_dataset(path).load()
-        ds.close()
-        ds.assign(wealth_persistence_10=keep).to_netcdf(path)
-        files.append(path)
+        files.append(het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, sol.k.copy(),
+                              kappa, lam, wealth_persistence_10=keep))
     r = claims.check_C3(cfg, files)
     m = metric(r, f"n = {n}: share of a 10 % windfall kept after 10 quarters")
     held = np.nanmedian(windfall_persistence(cal, kappa, lam, sol.k, sol.ell, sol.c, 10))
