@@ -518,7 +518,6 @@ def solve_game(cal: dict, kappa, lam, aggregation: str | None = None, A: float =
         calibration=calib, own_price_weight=e.theta)
 
 
-
 def solve_game_at_ratio(cal: dict, kappa, lam, x: float, aggregation: str | None = None,
                         tol: float = 1e-12) -> tuple[GameSolution, float]:
     """The game whose households share one Euler wedge, chosen so that its K/L is ``x``:
@@ -556,6 +555,7 @@ def solve_game_at_ratio(cal: dict, kappa, lam, x: float, aggregation: str | None
         h *= 2.0
     raise ValueError(f"no common Euler wedge with |β' − β| <= 0.02 gives K/L = {x:.6g} (the game's is "
                      f"{solve(beta0).K / solve(beta0).L:.6g})")
+
 
 # --------------------------------------------------------------------------------------------
 # outputs
