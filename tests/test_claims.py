@@ -291,6 +291,44 @@ def test_C3_separates_the_aggregate_from_the_spread(cfg, tmp_path):
     assert not metric(r, f"n = {n}: median |k_i/k_i game − 1| (k_i game > 0)")["passed"]
 
 
+def test_productivity_elasticities_recover_a_log_linear_cross_section():
+    """log k = a + e_κ log κ + e_λ log λ exactly: the fit returns (e_κ, e_λ); households with
+    k = 0 are left out; too few households, or no spread in a productivity, give NaN."""
+    from marlbc.evaluation.statistics import productivity_elasticities
+
+    kappa, lam = (g.ravel() for g in np.meshgrid(np.linspace(0.98, 1.02, 5), np.linspace(0.98, 1.02, 5)))
+    k = 3.0 * kappa**37.0 * lam**-2.5
+    np.testing.assert_allclose(productivity_elasticities(k, kappa, lam), (37.0, -2.5), rtol=1e-9)
+    k0 = k.copy()
+    k0[:3] = 0.0                                                     # corners: left out, not log(0)
+    np.testing.assert_allclose(productivity_elasticities(k0, kappa, lam), (37.0, -2.5), rtol=1e-9)
+    assert np.isnan(productivity_elasticities(k[:3], kappa[:3], lam[:3])).all()
+    assert np.isnan(productivity_elasticities(k, kappa, np.ones_like(lam))).all()
+
+
+def test_C3_productivity_row_sets_the_learned_elasticity_beside_the_games(cfg, tmp_path):
+    """The game's own allocation measures the game's elasticity; capital pulled toward its
+    geometric mean (log k_i − mean shrunk by half) measures half of it. Not scored."""
+    from marlbc.evaluation.statistics import productivity_elasticities
+
+    n = 20
+    cal = config.arm_calibration(cfg, "heterogeneous")
+    kappa, lam = config.heterogeneity(cfg["arms"]["heterogeneous"]["heterogeneity"], n)
+    sol = solve_game(cal, kappa, lam)
+    e_game = productivity_elasticities(sol.k, kappa, lam)
+    log_k = np.log(sol.k)
+    halved = np.exp(log_k.mean() + 0.5 * (log_k - log_k.mean()))
+    files = [het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, k.copy(), kappa, lam)
+             for seed, k in enumerate((sol.k, halved))]
+    r = claims.check_C3(cfg, files)
+    m = metric(r, f"n = {n}: % more capital per 1 % higher return productivity")
+    per_seed = {int(s): v for s, v in r["details"]["per_n"][str(n)]["per_seed"].items()}
+    assert per_seed[0]["elasticity_kappa"] == pytest.approx(e_game[0], rel=1e-12)
+    assert per_seed[1]["elasticity_kappa"] == pytest.approx(0.5 * e_game[0], rel=1e-9)
+    assert m["measured"] == pytest.approx(0.75 * e_game[0], rel=1e-9) and not m["scored"]
+    assert f"game {e_game[0]:.1f}" in m["metric"] and e_game[0] > 20        # n = 20: about 27 % per 1 %
+
+
 def test_C3_windfall_row_sets_the_learned_beside_the_game_held_and_free(cfg, tmp_path):
     """The learned share kept (mean over seeds), the game's with hours held
     (benchmarks.game.windfall_persistence) and the quarters of wage income a 10 % windfall is

@@ -43,7 +43,8 @@ Conventions shared by the checks (thresholds are ``cfg['claims'][<id>]``):
   Reported per n, not scored: the learned steady state's Euler residuals in the game's terms,
   its K/L against the game's, the median error against the game with one common Euler wedge
   that gives it the learned K/L (what is left once the aggregate is matched: the spread), the
-  share of a windfall kept and the weight θ of the own-price effect in the learned economy.
+  elasticity of capital to the return productivity κ_i across households against the game's,
+  the share of a windfall kept and the weight θ of the own-price effect in the learned economy.
 - C4: runs grouped by (arm, n). NaN: any non-finite ``eval_return``, ``chat_mean`` or
   ``K_mean`` in train.nc, any non-finite loss after update 0, or ``n_nonfinite > 0`` in eval.nc.
   Collapse: a run whose ``chat_at_bound_frac`` ≥ 0.5 (half its household-quarters within 1 % of
@@ -87,7 +88,8 @@ from ..benchmarks.game import (GameSolveError, euler_tolerance, income as game_i
 from ..evaluation.cost import (RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv,
                                train_wall_seconds)
 from ..evaluation.evaluate import IRF_VARIABLES, PERSISTENCE_SHOCK
-from ..evaluation.statistics import COLLAPSE_SHARE, at_bound, closed_form_errors, trend_drift
+from ..evaluation.statistics import (COLLAPSE_SHARE, at_bound, closed_form_errors, productivity_elasticities,
+                                  trend_drift)
 from ..evaluation.io import open_checked, parse_run_path, run_key
 from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
                      rel_spread, worst)
@@ -503,6 +505,29 @@ def _c3_windfall_row(n: int, game_keep: float, rs: list[EvalRun], per_seed: dict
                        "it after 10 quarters where that is under 10")
 
 
+def _c3_productivity_row(n: int, kappa, lam, kg: np.ndarray, rs: list[EvalRun], per_seed: dict) -> Metric | None:
+    """How strongly the learned households' capital rises with their return productivity κ_i,
+    beside the game's: the elasticity e_κ of :func:`~marlbc.evaluation.statistics.productivity_elasticities`
+    over the game's households with k_i > 0 (mean over seeds). A learned allocation can match the
+    game's K/L and still miss its spread; this says which way and by how much."""
+    pos = kg > 0
+    e_game = productivity_elasticities(kg[pos], kappa[pos], lam[pos])
+    if not np.isfinite(e_game[0]):
+        return None
+    for r in rs:
+        e = productivity_elasticities(r.ds["k_ss"].values[pos], kappa[pos], lam[pos])
+        per_seed[r.seed].update(elasticity_kappa=e[0], elasticity_lambda=e[1])
+    learned = [per_seed[r.seed]["elasticity_kappa"] for r in rs]
+    return Metric(f"n = {n}: % more capital per 1 % higher return productivity κ_i (elasticity across "
+                  f"households), game {e_game[0]:.1f}", float(np.mean(learned)), scored=False,
+                  note="mean over seeds; per seed " + " / ".join(f"{v:.1f}" for v in learned)
+                       + "; the same for wage productivity λ_i " + " / ".join(
+                           f"{per_seed[r.seed]['elasticity_lambda']:.1f}" for r in rs)
+                       + f" (game {e_game[1]:.1f}); least squares of log k_i on log κ_i and log λ_i "
+                       "over the game's households with k_i > 0 (evaluation.statistics."
+                       "productivity_elasticities); reported, not scored")
+
+
 def _c3_price_weight_row(n: int, cal: dict, kappa, lam, kg: np.ndarray, rs: list[EvalRun],
                          per_seed: dict) -> Metric | None:
     """The weight θ of a household's own price effect in each learned economy, and how far the
@@ -573,6 +598,7 @@ def check_C3(cfg: dict, inputs) -> dict:
         metrics += [m for m in (_c3_euler_row(th, n, tolerance, per_seed),
                                 _c3_aggregate_row(th, n, cal, kappa, lam, game, tolerance, rs, per_seed),
                                 _c3_wedge_row(n, cal, kappa, lam, per_seed, rs),
+                                _c3_productivity_row(n, kappa, lam, kg, rs, per_seed),
                                 _c3_windfall_row(n, game_keep, rs, per_seed, shed),
                                 _c3_price_weight_row(n, cal, kappa, lam, kg, rs, per_seed)) if m is not None]
         details["per_n"][n] = {"game_source": src, "game_corners": int((~pos).sum()), "game_cv_k": game_cv[n],

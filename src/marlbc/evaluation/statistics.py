@@ -1,5 +1,6 @@
 """Statistics of simulated paths and cross-sections: the Gini coefficient, the Krusell–Smith
-law-of-motion regression and the drift of a path that should have settled.
+law-of-motion regression, the drift of a path that should have settled and the elasticities of
+households' capital to their productivities.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["gini_rows", "range_drift", "regress_law_of_motion", "trend_drift"]
+__all__ = ["gini_rows", "productivity_elasticities", "range_drift", "regress_law_of_motion", "trend_drift"]
 
 
 def gini_rows(x: torch.Tensor) -> torch.Tensor:
@@ -42,6 +43,23 @@ def regress_law_of_motion(K: np.ndarray, z: np.ndarray, burn: int):
         r2[s] = 1.0 - res @ res / tss if tss > 0 else np.nan
         se[s] = math.sqrt(res @ res / max(len(ys) - 2, 1))
     return coefs, r2, se
+
+
+def productivity_elasticities(k, kappa, lam) -> tuple[float, float]:
+    """Elasticities (e_κ, e_λ) of capital across households from the least-squares fit
+
+        log k_i = a + e_κ log κ_i + e_λ log λ_i
+
+    over the households with k_i > 0: how many percent more capital a household holds per
+    percent of higher return (κ_i) or wage (λ_i) productivity. NaN with fewer than four such
+    households or without spread in κ or λ."""
+    k, kappa, lam = (np.asarray(v, float) for v in (k, kappa, lam))
+    pos = k > 0
+    if pos.sum() < 4 or np.ptp(kappa[pos]) == 0 or np.ptp(lam[pos]) == 0:
+        return float("nan"), float("nan")
+    X = np.column_stack([np.ones(pos.sum()), np.log(kappa[pos]), np.log(lam[pos])])
+    coef, *_ = np.linalg.lstsq(X, np.log(k[pos]), rcond=None)
+    return float(coef[1]), float(coef[2])
 
 
 def trend_drift(path, window: int) -> np.ndarray:
