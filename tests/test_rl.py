@@ -724,7 +724,8 @@ def test_critic_envelope_slopes_are_the_derivatives_in_own_capital_and_the_loss_
     """``critic_envelope``: each critic's slope −(1 − ĉ) ∂W/∂ĉ is dW(x)/dε for k' → k' e^ε, and
     the target is ∂Q(s'(ε), a')/∂ε through the target critics (both against central
     differences, n = 4 heterogeneous economy); gradient steps on the loss alone bring the slopes
-    to the targets. Without the post-decision critic, with n-step returns or without an economy
+    to the targets; ``critic_envelope_relax`` = ω gives S̄ + ω (T − S̄), S̄ the target critics'
+    slope (central differences). Without the post-decision critic, with n-step returns or without an economy
     that moves own capital the key is refused by name."""
     rcfg = config.resolve(cfg, None)
     eco = make_economy(rcfg, "heterogeneous", 4, 8, seed=3)
@@ -756,6 +757,18 @@ def test_critic_envelope_slopes_are_the_derivatives_in_own_capital_and_the_loss_
             r, x = eco.decision_model(o, agent.actor.to_economic(u1), c)
             return (r - agent.reward_shift) * agent.reward_mult + 0.99 * agent.critic_target(x.float()).mean(0).double()
         assert_allclose(target.double().numpy(), ((Q_at(h) - Q_at(-h)) / (2 * h)).numpy(), rtol=1e-2, atol=1e-3)
+        # critic_envelope_relax = ω: the target is S̄ + ω (T − S̄), S̄ the target critics' slope at x
+        def W_bar_at(sign):
+            a_h = agent.actor.to_economic(u).double().clone()
+            a_h[..., 0] = 1.0 - (1.0 - chat) * math.exp(sign * h)
+            return agent.critic_target(eco.decision_model(obs, a_h, ctx)[1].float()).mean(0).double()
+        S_bar = ((W_bar_at(1) - W_bar_at(-1)) / (2 * h)).numpy()
+    agent.cfg.critic_envelope_relax = 3.0
+    slope3, target3 = agent.envelope_slopes(obs, u, next_obs, ctx, next_ctx, next_act=u1)
+    agent.cfg.critic_envelope_relax = 1.0
+    assert_allclose(slope3.detach().numpy(), slope.detach().numpy(), rtol=1e-6)
+    assert_allclose(target3.double().numpy(), S_bar + 3.0 * (target.double().numpy() - S_bar), rtol=1e-2, atol=3e-3)
+    assert (target3 - target).abs().max() > 0.1 * target.abs().max()     # S̄ is not T: ω changes the target
     first = (slope - target).square().mean().item()
     opt = torch.optim.Adam(agent.critic.parameters(), lr=1e-2)
     for _ in range(300):
@@ -770,3 +783,5 @@ def test_critic_envelope_slopes_are_the_derivatives_in_own_capital_and_the_loss_
         SACConfig.from_dict({"critic": "post_decision", "critic_envelope": 1.0, "n_step": 3})
     with pytest.raises(ConfigError, match="critic_envelope"):
         SAC(eco.obs_dim, eco.action_bounds, sc, 0.99, 0, model=eco.decision_model, post_dim=eco.post_dim)
+    with pytest.raises(ConfigError, match="critic_envelope_relax' = 0.0 is out of range"):
+        SACConfig.from_dict({"critic_envelope_relax": 0.0})

@@ -47,7 +47,9 @@ What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
   through the economy's model at the next observation with the household's own capital moved
   and the others' capital and hours held (``own_capital_moved(obs, ctx, eps)``). The actor's
   first-order condition is that slope, which temporal differences alone learn only to 10^-3 or
-  so (docs/training.md).
+  so (docs/training.md). ``critic_envelope_relax`` = ω > 1 over-relaxes that target,
+  S̄ + ω (T − S̄) with S̄ the target critics' slope at the same state: the fixed point is the
+  same, and the residual a smoothing fit leaves shrinks (too large an ω diverges).
 - ``entropy_space = "latent"`` (default): the entropy bonus is that of the latent Gaussian. The
   textbook log-density of the squashed action adds -log(1 - tanh²u), which rewards actions in
   the middle of [lo, hi]: with δ = 1 it biased ĉ and ℓ by 2-5% toward the middle. The latent
@@ -121,6 +123,7 @@ class SACConfig:
     critic_curvature_batch: int = 128    # transitions of each batch on which the penalty is taken
     critic_envelope: float = 0.0     # post_decision critic, one-step returns: weight of a loss on each critic's slope in own capital, dW(x)/dε for k' → k' e^ε, against the envelope condition's E[∂Q(s', a')/∂ε] (target critics, the others' capital and hours held) (0: off)
     critic_envelope_batch: int = 0   # transitions of each batch on which that loss is taken (0: all)
+    critic_envelope_relax: float = 1.0  # over-relaxation ω of that slope target: S̄ + ω (T − S̄), S̄ the target critics' own slope at the same state (1: the envelope target T itself); a fit that smooths the slope across households keeps a residual about 1/ω as large, at the same fixed point
     critic_warmup: int = 0           # critic-only updates before the actor starts learning
     n_step: int = 1                  # n-step returns: sum of n discounted rewards + gamma^n Q
     grad_clip: float = 0.0           # max global gradient norm of each network (0: no clipping)
@@ -207,7 +210,7 @@ class SACConfig:
                     "target_every", "actor_every", "n_step", "alpha", "buffer_size",
                     "env_steps_per_update", "reward_scale", "eval_every", "checkpoint_every",
                     "ss_periods", "lr_final", "norm_every", "norm_window", "select_tol",
-                    "critic_curvature_step", "critic_curvature_batch")
+                    "critic_curvature_step", "critic_curvature_batch", "critic_envelope_relax")
         for key in positive:
             if not getattr(self, key) > 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
@@ -771,7 +774,8 @@ class SAC:
         critics' weights). Target, the envelope condition of the soft value, dV(s')/dε =
         E_a'[∂Q(s', a')/∂ε] with a' held: at the next observation s' and one a' ~ π(s') (latent
         ``next_act`` if given), ∂/∂ε of the standardised r(s'(ε), a') + γ W̄(x(s'(ε), a')), W̄ the
-        mean of the target critics and s'(ε) from the economy's ``own_capital_moved``."""
+        mean of the target critics and s'(ε) from the economy's ``own_capital_moved``. With
+        ``critic_envelope_relax`` = ω ≠ 1 the target is S̄ + ω (T − S̄), S̄ the slope of W̄ at x."""
         a = self.actor.to_economic(act).detach()
 
         def features(eps):                        # x(s, a) with k' = (1 − ĉ) a moved to k' e^ε, hours held
@@ -788,7 +792,14 @@ class SAC:
         o1, c1 = self.own_capital_moved(next_obs, next_ctx, eps)
         r1, x1 = self._model_at(o1, a1, c1)
         q1 = (r1 - self.reward_shift) * self.reward_mult + self.gamma * self.critic_target(x1.float()).mean(0)
-        return slope, torch.autograd.grad(q1.sum(), eps)[0].float()
+        target = torch.autograd.grad(q1.sum(), eps)[0].float()
+        omega = self.cfg.critic_envelope_relax
+        if omega != 1.0:                          # over-relaxed: S̄ + ω (T − S̄), S̄ the target critics' slope at x
+            xt = x[0].detach().clone().requires_grad_(True)
+            dWt = torch.autograd.grad(self.critic_target(xt).mean(0).sum(), xt)[0]
+            s_bar = (dWt * dx.float()).sum(-1)
+            target = s_bar + omega * (target - s_bar)
+        return slope, target
 
     def saving_curvature(self, obs: Tensor, act: Tensor, ctx: Tensor | None = None, x: Tensor | None = None) -> Tensor:
         """Mean over the batch of each critic's squared second difference along own saving, summed
