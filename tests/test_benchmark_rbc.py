@@ -143,6 +143,16 @@ def test_value_function_satisfies_bellman_equation_off_the_nodes(seed_sol):
     assert_allclose(seed_sol.value(K, A), rhs, rtol=1e-9)
 
 
+def test_gauss_hermite_integrates_normal_moments_and_hands_out_copies():
+    eps, w = rbc.gauss_hermite(7)
+    assert_allclose(w.sum(), 1.0, rtol=1e-14)
+    assert_allclose([w @ eps, w @ eps**2, w @ eps**4, w @ eps**6], [0.0, 1.0, 3.0, 15.0], rtol=1e-12, atol=1e-14)
+    eps[:] = 0.0                      # the nodes are computed once per size: a caller's edit must not stick
+    w[:] = 0.0
+    eps2, w2 = rbc.gauss_hermite(7)
+    assert_allclose(w2 @ eps2**2, 1.0, rtol=1e-12)
+
+
 def test_value_function_matches_simulated_discounted_utility(seed_sol, seed_draws):
     diff = seed_draws.V_opt - seed_sol.value(seed_draws.K0, np.exp(seed_draws.logA0))
     se = np.std(diff) / math.sqrt(diff.size)

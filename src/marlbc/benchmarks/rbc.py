@@ -36,6 +36,7 @@ random numbers). :func:`best_constant_rule` finds the best state-independent (ĉ
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -114,6 +115,13 @@ def _step(K, A, chat, ell, cal):
 
 def gauss_hermite(n_quad: int) -> tuple[np.ndarray, np.ndarray]:
     """Nodes ε_q and weights ω_q (summing to 1) with E f(ε) ≈ Σ ω_q f(ε_q) for ε ~ N(0, 1)."""
+    nodes, weights = _gauss_hermite(n_quad)
+    return nodes.copy(), weights.copy()
+
+
+@functools.cache
+def _gauss_hermite(n_quad: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gauss_hermite`, computed once per ``n_quad`` (training asks at every update)."""
     x, w = np.polynomial.hermite.hermgauss(n_quad)
     return math.sqrt(2.0) * x, w / math.sqrt(math.pi)
 
