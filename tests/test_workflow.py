@@ -183,6 +183,25 @@ def test_editing_the_shared_figure_module_reruns_every_figure(smoke_run):
     assert jobs.get("figure") == 7 and "train" not in jobs and "evaluate" not in jobs
 
 
+def test_editing_package_code_reruns_the_jobs_that_run_it(smoke_run):
+    # every rule has the digest of the package code it runs as a param (marlbc.code_version)
+    module = smoke_run / "src/marlbc/economy/rbc.py"
+    text = module.read_text()
+    assert text.startswith('"""The RBC family')
+    try:
+        module.write_text(text.replace('"""The RBC family', '"""Edited. The RBC family', 1) + "\n# edited\n")
+        assert planned_jobs(smoke_run) == {}          # a docstring and a comment: nothing
+        module.write_text(text + "\nEDITED = True\n")
+        jobs = planned_jobs(smoke_run)
+    finally:
+        module.write_text(text)
+    # every arm trains on an economy module's code (smoke: five arms, one n and seed each),
+    # the evaluations and what reads them follow; the benchmarks do not import the economy
+    assert jobs.get("train") == 5 and jobs.get("evaluate") == 5, jobs
+    assert not [rule for rule in jobs if rule.startswith("benchmark")], jobs
+    assert planned_jobs(smoke_run) == {}
+
+
 @pytest.mark.parametrize("old,new,expected", [
     # a calibration reruns its benchmark and the arm trained on it (ks, n = 10, one seed), not
     # the other benchmarks

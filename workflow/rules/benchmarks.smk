@@ -5,7 +5,9 @@ GAME_N = CFG["arms"]["heterogeneous"]["n"] if "heterogeneous" in CFG["arms"] els
 
 rule benchmark_rbc:
     output: benchmark_path("rbc")
-    params: solved_from=benchmark_params("rbc"),
+    params:
+        solved_from=benchmark_params("rbc"),
+        code=code("marlbc.benchmarks.run"),
     log: benchmark_path("rbc", "log")
     benchmark: benchmark_path("rbc", "tsv")
     threads: 1
@@ -16,7 +18,9 @@ rule benchmark_rbc:
 
 rule benchmark_closed_form:
     output: benchmark_path("closed_form")
-    params: solved_from=benchmark_params("closed_form"),
+    params:
+        solved_from=benchmark_params("closed_form"),
+        code=code("marlbc.benchmarks.run"),
     log: benchmark_path("closed_form", "log")
     benchmark: benchmark_path("closed_form", "tsv")
     threads: 1
@@ -27,7 +31,9 @@ rule benchmark_closed_form:
 
 rule benchmark_game:
     output: benchmark_path("game_n{n}")
-    params: solved_from=benchmark_params("game"),
+    params:
+        solved_from=benchmark_params("game"),
+        code=code("marlbc.benchmarks.run"),
     log: benchmark_path("game_n{n}", "log")
     benchmark: benchmark_path("game_n{n}", "tsv")
     threads: 1
@@ -38,7 +44,9 @@ rule benchmark_game:
 
 rule benchmark_ks:
     output: benchmark_path("ks")
-    params: solved_from=benchmark_params("ks"),
+    params:
+        solved_from=benchmark_params("ks"),
+        code=code("marlbc.benchmarks.run"),
     log: benchmark_path("ks", "log")
     benchmark: benchmark_path("ks", "tsv")
     threads: 1

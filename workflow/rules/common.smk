@@ -2,6 +2,8 @@
 
 import json
 
+import marlbc.code_version
+
 
 def runs(arm=None):
     """(arm, n, seed) of every training job of the preset (optionally of one arm)."""
@@ -25,6 +27,13 @@ def arm_params(wildcards):
     arm = wildcards.arm
     marlbc.config.check_run(CFG, arm, int(wildcards.n), int(wildcards.seed))
     return json.dumps({**marlbc.config.job_settings(CFG, arm), "preset": CFG["preset"]}, sort_keys=True)
+
+
+def code(module):
+    """The digest of the package code a job runs: ``module``, what it imports and the glue that
+    calls it (marlbc.code_version), a param of every rule, so that editing that code reruns the
+    job and what reads its outputs, and editing a comment or docstring reruns nothing."""
+    return marlbc.code_version.code_version(module)
 
 
 def eval_params(wildcards):

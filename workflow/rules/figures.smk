@@ -1,5 +1,6 @@
 # One rule per figure; the figure's module is an input, so editing it reruns only that figure
-# (editing figures/common.py, shared by all, reruns them all).
+# (editing figures/common.py, shared by all, reruns them all); the digest of the package code
+# it runs is a param (`code`, common.smk), so a code edit in what it imports reruns it too.
 
 FIGURE_INPUTS = {
     "closed_form_policy": lambda: run_files("train.nc", "rbc_closed_form") + [benchmark_path("closed_form")],
@@ -24,6 +25,7 @@ rule figure:
     output:
         pdf=report(f"{FIGDIR}/{{name}}.pdf", category="Figures", caption="../report/figure.rst"),
         png=f"{FIGDIR}/{{name}}.png",
+    params: code=lambda wc: code(f"marlbc.figures.{wc.name}"),
     wildcard_constraints:
         name="|".join(FIGURE_INPUTS),
     log: f"{RESULTS}/logs/figures/{{name}}.log"

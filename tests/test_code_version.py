@@ -1,0 +1,78 @@
+"""The digest of the package code a pipeline job runs (marlbc.code_version): which modules it
+covers, and which edits change it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from marlbc import code_version as cv
+
+
+@pytest.fixture
+def package(tmp_path) -> Path:
+    """A copy of the package's source folder, free to edit."""
+    root = tmp_path / "marlbc"
+    shutil.copytree(cv.ROOT, root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def short(modules):
+    return {m.removeprefix("marlbc.") for m in modules}
+
+
+def test_training_covers_the_economy_and_sac_not_the_figures_or_claims():
+    modules = short(cv.closure("marlbc.rl.train"))
+    # direct imports, relative imports two levels up (economy.rbc -> benchmarks.steady_state),
+    # and imports inside functions (economy.rbc -> benchmarks.rbc, for gauss_hermite)
+    assert {"rl.train", "rl.sac", "economy.rbc", "economy.ks", "benchmarks.steady_state",
+            "benchmarks.rbc", "config"} <= modules
+    assert not any(m.startswith(("figures", "claims")) for m in modules)
+    assert "evaluation" not in modules          # a package's __init__ passed through is left out
+
+
+def test_a_figure_covers_the_shared_figure_module():
+    assert {"figures.irf", "figures.common"} <= short(cv.closure("marlbc.figures.irf"))
+    assert "figures.irf" not in short(cv.closure("marlbc.figures.stability"))
+
+
+def test_comments_docstrings_and_layout_change_nothing(package):
+    before = cv.code_version("marlbc.rl.train", root=package)
+    sac = package / "rl" / "sac.py"
+    text = sac.read_text()
+    assert text.startswith('"""')
+    edited = text.replace('"""', '"""An edited docstring. ', 1) + "\n\n# an edited comment\n"
+    edited = edited.replace("    def update(self, buffer: ReplayBuffer)", "    def update(self,   buffer: ReplayBuffer)", 1)
+    assert edited != text
+    sac.write_text(edited)
+    assert cv.code_version("marlbc.rl.train", root=package) == before
+
+
+def test_editing_code_changes_the_digest_of_the_jobs_that_run_it(package):
+    train = cv.code_version("marlbc.rl.train", root=package)
+    rbc = package / "economy" / "rbc.py"
+    rbc.write_text(rbc.read_text().replace("TYPE_SCALE = 0.02", "TYPE_SCALE = 0.03", 1))
+    assert cv.code_version("marlbc.rl.train", root=package) != train
+    figure = cv.code_version("marlbc.figures.irf", glue=None, root=package)
+    stability = cv.code_version("marlbc.figures.stability", glue=None, root=package)
+    irf = package / "figures" / "irf.py"
+    irf.write_text(irf.read_text() + "\nEDITED = True\n")
+    assert cv.code_version("marlbc.figures.irf", glue=None, root=package) != figure
+    assert cv.code_version("marlbc.figures.stability", glue=None, root=package) == stability
+
+
+def test_the_glue_counts_with_its_own_code_only(package):
+    with_glue = cv.code_version("marlbc.rl.train", root=package)
+    assert cv.code_version("marlbc.rl.train", glue=None, root=package) != with_glue
+    glue = package / "pipeline.py"
+    glue.write_text(glue.read_text() + "\nEDITED = True\n")
+    assert cv.code_version("marlbc.rl.train", root=package) != with_glue
+    assert cv.code_version("marlbc.rl.train", glue=None, root=package) == \
+        cv.code_version("marlbc.rl.train", glue=None, root=cv.ROOT)
+
+
+def test_an_unknown_module_is_named():
+    with pytest.raises(ValueError, match="'marlbc.rl.nosuch' is not a module"):
+        cv.code_version("marlbc.rl.nosuch")
