@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import subprocess
 
 import numpy as np
 import pytest
@@ -89,6 +90,30 @@ def test_provenance_attributes_and_compression(tmp_path, cfg):
         assert a["Conventions"].startswith("CF")
         assert ds["a"].encoding.get("zlib") is True
     assert oct(os.stat(path).st_mode & 0o777) != oct(0o600)        # not mkstemp's private mode
+
+
+def test_commit_says_when_the_package_differs_from_it(tmp_path):
+    assert eio.commit_of(tmp_path) is None                          # no checkout
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path,
+                       check=True, capture_output=True)
+    pkg = tmp_path / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("outside the package\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "one")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+    assert eio.commit_of(pkg, check_modified=True) == head
+    (tmp_path / "notes.txt").write_text("edited, outside the package\n")
+    assert eio.commit_of(pkg, check_modified=True) == head
+    (pkg / "b.py").write_text("y = 2\n")                              # a new module counts
+    assert eio.commit_of(pkg, check_modified=True) == head + "+modified"
+    assert eio.commit_of(pkg) == head
+    (pkg / "b.py").unlink()
+    (pkg / "a.py").write_text("x = 2\n")
+    assert eio.commit_of(pkg, check_modified=True) == head + "+modified"
 
 
 def test_atomic_json_is_strict(tmp_path):

@@ -11,7 +11,8 @@
 - :func:`parse_run_path` and :func:`run_key` tell which run (arm, n, seed) a file belongs to.
 
 Provenance attributes (every file written here): ``marlbc_version`` (``marlbc.__version__``),
-``git_commit`` (``git rev-parse HEAD`` of the checkout the package lives in, or ``'unknown'``),
+``git_commit`` (``git rev-parse HEAD`` of the checkout the package lives in, ``+modified`` if the
+package's files differ from it, or ``'unknown'``),
 ``config_hash`` (:func:`marlbc.config.config_hash`), ``seed`` (when given), ``created`` (UTC,
 ISO 8601) and ``Conventions = 'CF-1.8'``.
 """
@@ -36,7 +37,7 @@ import xarray as xr
 import marlbc
 from marlbc import config as _config
 
-__all__ = ["MissingDataError", "atomic_write_json", "atomic_write_text", "git_commit",
+__all__ = ["MissingDataError", "atomic_write_json", "atomic_write_text", "commit_of", "git_commit",
            "jsonable", "open_checked", "parse_run_path", "provenance", "run_key", "write_netcdf"]
 
 
@@ -54,17 +55,27 @@ class MissingDataError(KeyError, ValueError):
 
 @lru_cache(maxsize=1)
 def git_commit() -> str:
-    """``git rev-parse HEAD`` of the checkout holding the package (then of the working dir), or
-    ``'unknown'`` outside a git checkout or without git."""
-    for where in (Path(marlbc.__file__).resolve().parent, Path.cwd()):
-        try:
-            out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
-                                 text=True, timeout=5, check=False)
-        except (OSError, subprocess.SubprocessError):
-            continue
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
-    return "unknown"
+    """``git rev-parse HEAD`` of the checkout holding the package, with ``+modified`` when the
+    package's files there differ from that commit (edited, added or deleted: the numbers are
+    then not that commit's); else the HEAD of the working dir's checkout; else ``'unknown'``
+    (outside a git checkout, or without git)."""
+    package = Path(marlbc.__file__).resolve().parent
+    return commit_of(package, check_modified=True) or commit_of(Path.cwd()) or "unknown"
+
+
+def commit_of(where: Path, check_modified: bool = False) -> str | None:
+    """HEAD of the git checkout holding folder ``where`` (``+modified`` appended, with
+    ``check_modified``, if files below ``where`` differ from it), or None without one."""
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=where, capture_output=True, text=True, timeout=5, check=False)
+    try:
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0 or not head.stdout.strip():
+            return None
+        modified = check_modified and bool(git("status", "--porcelain", "--", ".").stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+modified" if modified else "")
 
 
 def provenance(cfg: dict | None = None, seed: int | None = None, **extra: Any) -> dict:
