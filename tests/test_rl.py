@@ -502,6 +502,24 @@ def test_resume_refuses_a_different_run(base_cfg, tmp_path):
     assert torch.load(tmp_path / CHECKPOINT_FILE, weights_only=False)["identity"]["seed"] == 1
 
 
+def test_resume_refuses_a_checkpoint_of_other_code(base_cfg, tmp_path, monkeypatch):
+    """A checkpoint records the digest of the package code that trains it: after a code edit a
+    killed job starts over (the pipeline) or is refused by hand, rather than mixing two codes."""
+    import marlbc.rl.train as train_module
+
+    cfg = make_cfg(base_cfg, "rbc", 100)
+    train(cfg, "rbc", 1, 0, tmp_path, progress=False)
+    ck = torch.load(tmp_path / CHECKPOINT_FILE, weights_only=False)
+    assert ck["identity"]["code_version"] == train_module.code_version("marlbc.rl.train")
+    assert load_policy(tmp_path).meta["code_version"] == ck["identity"]["code_version"]
+    monkeypatch.setattr(train_module, "code_version", lambda name: "edited000000")
+    with pytest.raises(RuntimeError, match="belongs to another run"):
+        train(cfg, "rbc", 1, 0, tmp_path, progress=False)
+    summary = train(cfg, "rbc", 1, 0, tmp_path, progress=False, stale="restart")
+    assert summary["resumed_from"] is None
+    assert torch.load(tmp_path / CHECKPOINT_FILE, weights_only=False)["identity"]["code_version"] == "edited000000"
+
+
 def test_nan_loss_stops_training_and_keeps_the_checkpoint(base_cfg, tmp_path, monkeypatch):
     cfg = make_cfg(base_cfg, "rbc", 400)
     original = SAC.critic_loss

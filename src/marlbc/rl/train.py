@@ -31,6 +31,7 @@ import torch
 import xarray as xr
 
 from .. import config as _config
+from ..code_version import code_version
 from ..economy import RBCEconomy, make_economy
 from ..evaluation.io import remove_temporaries, write_netcdf
 from .policy import LAST_POLICY_FILE, POLICY_FILE, policy_payload, save_atomic
@@ -186,13 +187,15 @@ def _set_economy_state(eco, st: dict) -> None:
 
 
 def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget: int) -> dict:
-    """What a checkpoint must match to be resumed (and what policy.pt records): ``run_hash``
-    covers only what this run depends on (``config.job_settings``: its arm without the sweep over
-    n, calibration, economy settings; and SAC, n, seed, budget); the ``config_hash`` of every
+    """What a checkpoint must match to be resumed (and what policy.pt and train.nc record):
+    ``run_hash`` covers only what this run depends on (``config.job_settings``: its arm without
+    the sweep over n, calibration, economy settings; and SAC, n, seed, budget); ``code_version``
+    the package code that trains it (:func:`marlbc.code_version.code_version`, as the pipeline's
+    params), so that a killed job does not resume under edited code; the ``config_hash`` of every
     output is that of the whole resolved config."""
     relevant = {**_config.job_settings(cfg, arm), "sac": sc.as_dict(), "n": n, "seed": seed, "budget": budget}
     return {"arm": arm, "n": n, "seed": seed, "preset": cfg["preset"], "budget_updates": budget,
-            "run_hash": _config.config_hash(relevant)}
+            "run_hash": _config.config_hash(relevant), "code_version": code_version(__name__)}
 
 
 def _run_settings(cfg: dict, arm: str, preset: str | None) -> tuple[dict, dict, SACConfig, int]:
