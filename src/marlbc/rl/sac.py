@@ -86,7 +86,7 @@ from torch import Tensor, nn
 
 from ..config import ConfigError
 
-ENVELOPE_STEP = 1e-5      # step in log own capital of the central differences of the post-decision features (float64)
+ENVELOPE_STEP = 1e-5      # step in log own capital of the envelope's central differences: post-decision features, next period's reward and features (float64)
 LOG_2PI = math.log(2.0 * math.pi)
 ACTIVATIONS = {"relu": torch.relu, "silu": nn.functional.silu, "tanh": torch.tanh, "elu": nn.functional.elu}
 
@@ -775,29 +775,39 @@ class SAC:
         E_a'[∂Q(s', a')/∂ε] with a' held: at the next observation s' and one a' ~ π(s') (latent
         ``next_act`` if given), ∂/∂ε of the standardised r(s'(ε), a') + γ W̄(x(s'(ε), a')), W̄ the
         mean of the target critics and s'(ε) from the economy's ``own_capital_moved``. With
-        ``critic_envelope_relax`` = ω ≠ 1 the target is S̄ + ω (T − S̄), S̄ the slope of W̄ at x."""
-        a = self.actor.to_economic(act).detach()
+        ``critic_envelope_relax`` = ω ≠ 1 the target is S̄ + ω (T − S̄), S̄ the slope of W̄ at x.
 
-        def features(eps):                        # x(s, a) with k' = (1 − ĉ) a moved to k' e^ε, hours held
-            chat = 1.0 - (1.0 - a[..., 0]) * math.exp(eps)
-            return self._model_at(obs, torch.stack([chat, a[..., 1]], -1), ctx)[1]
-        with torch.no_grad():                     # dx/dε, central differences of the float64 model
-            x, dx = features(0.0), (features(ENVELOPE_STEP) - features(-ENVELOPE_STEP)) / (2 * ENVELOPE_STEP)
-        x = x.float().expand(self.cfg.critics, *x.shape).clone().requires_grad_(True)   # one copy per critic
-        dW = torch.autograd.grad(self.critic(x).sum(), x, create_graph=True)[0]
-        slope = (dW * dx.float()).sum(-1)
-        eps = torch.zeros(next_obs.shape[:-1], dtype=torch.float64, requires_grad=True)
+        The float64 economy is differentiated in ε by central differences (step ``ENVELOPE_STEP``,
+        the three points in one call of the model), the float32 critics by autograd: T = dr/dε +
+        γ ∇W̄(x')·dx'/dε, S̄ = ∇W̄(x)·dx/dε, with ∇W̄ at x' and x from one backward pass."""
+        a = self.actor.to_economic(act).detach()
+        h = ENVELOPE_STEP
+        steps = torch.tensor([0.0, h, -h], dtype=torch.float64).view(3, *([1] * (act.dim() - 1)))
+
+        def at_steps(t):                          # t (…) → (3, …): one row of the batch per step
+            return None if t is None else t.expand(3, *t.shape)
         with torch.no_grad():
+            # x(s, a) with k' = (1 − ĉ) a moved to k' e^ε for ε = 0, ±h, hours held: one call of the
+            # float64 model; dx/dε by central differences
+            chat = 1.0 - (1.0 - a[..., 0]) * torch.exp(steps)
+            xs = self._model_at(at_steps(obs), torch.stack([chat, at_steps(a[..., 1])], -1), at_steps(ctx))[1]
+            x, dx = xs[0], (xs[1] - xs[2]) / (2 * h)
+            # s'(ε) for ε = 0, ±h, a' ~ π(s') held: dr/dε and dx'/dε by central differences
             a1 = self.actor.to_economic(self._sample(next_obs)[0] if next_act is None else next_act)
-        o1, c1 = self.own_capital_moved(next_obs, next_ctx, eps)
-        r1, x1 = self._model_at(o1, a1, c1)
-        q1 = (r1 - self.reward_shift) * self.reward_mult + self.gamma * self.critic_target(x1.float()).mean(0)
-        target = torch.autograd.grad(q1.sum(), eps)[0].float()
+            o1, c1 = self.own_capital_moved(at_steps(next_obs), at_steps(next_ctx), steps.expand(3, *next_obs.shape[:-1]))
+            r1, x1 = self._model_at(o1, at_steps(a1), c1)
+            dr1, dx1 = (r1[1] - r1[2]) / (2 * h), (x1[1] - x1[2]) / (2 * h)
+        xc = x.float().expand(self.cfg.critics, *x.shape).clone().requires_grad_(True)   # one copy per critic
+        dW = torch.autograd.grad(self.critic(xc).sum(), xc, create_graph=True)[0]
+        slope = (dW * dx.float()).sum(-1)
+        # ∇W̄ (W̄ the mean of the target critics) at x' and, for ω ≠ 1, at x: one pass
         omega = self.cfg.critic_envelope_relax
+        xt = (x1[0] if omega == 1.0 else torch.cat([x1[0], x])).float().requires_grad_(True)
+        gW = torch.autograd.grad(self.critic_target(xt).mean(0).sum(), xt)[0]
+        B = x.shape[0]
+        target = (dr1 * self.reward_mult).float() + self.gamma * (gW[:B] * dx1.float()).sum(-1)
         if omega != 1.0:                          # over-relaxed: S̄ + ω (T − S̄), S̄ the target critics' slope at x
-            xt = x[0].detach().clone().requires_grad_(True)
-            dWt = torch.autograd.grad(self.critic_target(xt).mean(0).sum(), xt)[0]
-            s_bar = (dWt * dx.float()).sum(-1)
+            s_bar = (gW[B:] * dx.float()).sum(-1)
             target = s_bar + omega * (target - s_bar)
         return slope, target
 
