@@ -784,7 +784,7 @@ class SAC:
         h = ENVELOPE_STEP
         steps = torch.tensor([0.0, h, -h], dtype=torch.float64).view(3, *([1] * (act.dim() - 1)))
 
-        def at_steps(t):                          # t (…) → (3, …): one row of the batch per step
+        def at_steps(t):                          # t (…) → (3, …): a view, one copy of t per step ε
             return None if t is None else t.expand(3, *t.shape)
         with torch.no_grad():
             # x(s, a) with k' = (1 − ĉ) a moved to k' e^ε for ε = 0, ±h, hours held: one call of the
