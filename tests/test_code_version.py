@@ -33,6 +33,14 @@ def test_training_covers_the_economy_and_sac_not_the_figures_or_claims():
     assert "evaluation" not in modules          # a package's __init__ passed through is left out
 
 
+def test_benchmarks_cover_config_and_sac_not_the_economy():
+    # README: editing economy/rbc.py leaves the benchmarks alone; rl/sac.py reruns them, since
+    # config.py imports it to check the SAC keys of config.yaml
+    modules = short(cv.closure("marlbc.benchmarks.run"))
+    assert {"benchmarks.run", "benchmarks.rbc", "benchmarks.game", "benchmarks.ks", "config", "rl.sac"} <= modules
+    assert not any(m.startswith(("economy", "rl.train", "figures", "claims")) for m in modules)
+
+
 def test_a_figure_covers_the_shared_figure_module():
     assert {"figures.irf", "figures.common"} <= short(cv.closure("marlbc.figures.irf"))
     assert "figures.irf" not in short(cv.closure("marlbc.figures.stability"))
