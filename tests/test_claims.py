@@ -293,6 +293,47 @@ def test_C3_separates_the_aggregate_from_the_spread(cfg, tmp_path):
     assert not metric(r, f"n = {n}: median |k_i/k_i game − 1| (k_i game > 0)")["passed"]
 
 
+def test_capital_weighted_error_and_share_distance_by_hand():
+    """k* = (0, 1, 3), k = (0.5, 1, 2): E = (0.5 + 0 + 1)/4; shares (0, 1/4, 3/4) against
+    (1/7, 2/7, 4/7) give D = ½ (4 + 1 + 5)/28 = 5/28. D ignores the level, E does not; disjoint
+    holders are D = 1."""
+    from marlbc.evaluation.statistics import capital_share_distance, capital_weighted_error
+
+    k_ref, k = np.array([0.0, 1.0, 3.0]), np.array([0.5, 1.0, 2.0])
+    assert capital_weighted_error(k, k_ref) == pytest.approx(0.375, rel=1e-12)
+    assert capital_share_distance(k, k_ref) == pytest.approx(5.0 / 28.0, rel=1e-12)
+    assert capital_share_distance(1.3 * k_ref, k_ref) == pytest.approx(0.0, abs=1e-15)
+    assert capital_weighted_error(1.3 * k_ref, k_ref) == pytest.approx(0.3, rel=1e-12)
+    assert capital_share_distance(np.array([2.0, 0.0, 0.0]), k_ref) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_C3_reports_its_error_weighted_by_capital(cfg, tmp_path):
+    """Seed 0 holds 1.1 times the game's capital, household by household: median error and
+    capital-weighted error 0.1, share distance 0. Seed 1 moves 5 % of the game's capital from the
+    richest household to the poorest (a corner if the game has one): the row reads 0.1 / 1 of
+    that, and the share distance 0.05. Not scored."""
+    n = 9
+    cal = config.arm_calibration(cfg, "heterogeneous")
+    kappa, lam = config.heterogeneity(cfg["arms"]["heterogeneous"]["heterogeneity"], n)
+    kg = solve_game(cal, kappa, lam).k
+    moved = kg.copy()
+    lo, hi = int(np.argmin(kg)), int(np.argmax(kg))
+    moved[hi] -= 0.05 * kg.sum()
+    moved[lo] += 0.05 * kg.sum()
+    files = [het_eval(run_path(tmp_path, "heterogeneous", n, seed), "heterogeneous", n, seed, k, kappa, lam)
+             for seed, k in enumerate((1.1 * kg, moved))]
+    r = claims.check_C3(cfg, files)
+    per_seed = {int(s): v for s, v in r["details"]["per_n"][str(n)]["per_seed"].items()}
+    assert per_seed[0]["capital_weighted_rel_err"] == pytest.approx(0.1, rel=1e-9)
+    assert per_seed[0]["capital_share_distance"] == pytest.approx(0.0, abs=1e-12)
+    assert per_seed[0]["median_rel_err"] == pytest.approx(0.1, rel=1e-9)
+    assert per_seed[1]["capital_weighted_rel_err"] == pytest.approx(0.1, rel=1e-9)
+    assert per_seed[1]["capital_share_distance"] == pytest.approx(0.05, rel=1e-9)
+    m = metric(r, f"n = {n}: Σ|k_i − k_i game| / Σ k_i game")
+    assert not m["scored"] and m["measured"] == pytest.approx(0.1, rel=1e-9)
+    assert "0.000 / 0.050" in m["note"]
+
+
 def test_productivity_elasticities_recover_a_log_linear_cross_section():
     """log k = a + e_κ log κ + e_λ log λ exactly: the fit returns (e_κ, e_λ); households with
     k = 0 are left out; too few households, or no spread in a productivity, give NaN."""

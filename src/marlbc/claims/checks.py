@@ -88,7 +88,8 @@ from ..benchmarks.game import (GameSolveError, euler_tolerance, income as game_i
 from ..evaluation.cost import (RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv,
                                train_wall_seconds)
 from ..evaluation.evaluate import IRF_VARIABLES, PERSISTENCE_SHOCK
-from ..evaluation.statistics import (COLLAPSE_SHARE, at_bound, closed_form_errors, productivity_elasticities,
+from ..evaluation.statistics import (COLLAPSE_SHARE, at_bound, capital_share_distance, capital_weighted_error,
+                                     closed_form_errors, productivity_elasticities,
                                   trend_drift)
 from ..evaluation.io import open_checked, parse_run_path, run_key
 from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
@@ -483,6 +484,26 @@ def _c3_wedge_row(n: int, cal: dict, kappa, lam, per_seed: dict, rs: list[EvalRu
                        "wedge). What the aggregate accounts for is the difference; reported, not scored")
 
 
+def _c3_weighted_row(n: int, kg: np.ndarray, rs: list[EvalRun], per_seed: dict) -> Metric:
+    """C3's error read with capital weights instead of the median over holders (worst seed):
+    :func:`~marlbc.evaluation.statistics.capital_weighted_error` over every household, the game's
+    corners included, with the share of capital held by other households than in the game
+    (:func:`~marlbc.evaluation.statistics.capital_share_distance`) beside it."""
+    for r in rs:
+        k = r.ds["k_ss"].values
+        per_seed[r.seed].update(capital_weighted_rel_err=capital_weighted_error(k, kg),
+                                capital_share_distance=capital_share_distance(k, kg))
+    s, v = worst({sd: d["capital_weighted_rel_err"] for sd, d in per_seed.items()})
+    return Metric(f"n = {n}: Σ|k_i − k_i game| / Σ k_i game (C3's error weighted by capital, all households)",
+                  v, scored=False,
+                  note=f"worst seed {s}; per seed " + " / ".join(f"{d['capital_weighted_rel_err']:.3f}" for d in per_seed.values())
+                       + " against the scored median " + " / ".join(f"{d['median_rel_err']:.3f}" for d in per_seed.values())
+                       + "; share of capital held by other households than in the game, ½ Σ|s_i − s_i game| "
+                       "over capital shares s_i, " + " / ".join(f"{d['capital_share_distance']:.3f}" for d in per_seed.values())
+                       + " (evaluation.statistics.capital_weighted_error, capital_share_distance); "
+                       "reported, not scored")
+
+
 def _c3_windfall_row(n: int, game_keep: float, rs: list[EvalRun], per_seed: dict,
                      shed_quarters: float) -> Metric | None:
     """Share of a 10 % windfall the median household still holds after 10 quarters, learned
@@ -598,6 +619,7 @@ def check_C3(cfg: dict, inputs) -> dict:
         metrics += [m for m in (_c3_euler_row(th, n, tolerance, per_seed),
                                 _c3_aggregate_row(th, n, cal, kappa, lam, game, tolerance, rs, per_seed),
                                 _c3_wedge_row(n, cal, kappa, lam, per_seed, rs),
+                                _c3_weighted_row(n, kg, rs, per_seed),
                                 _c3_productivity_row(n, kappa, lam, kg, rs, per_seed),
                                 _c3_windfall_row(n, game_keep, rs, per_seed, shed),
                                 _c3_price_weight_row(n, cal, kappa, lam, kg, rs, per_seed)) if m is not None]

@@ -1,6 +1,6 @@
 """Statistics of simulated paths and cross-sections: the Gini coefficient, the Krusell–Smith
-law-of-motion regression, the drift of a path that should have settled and the elasticities of
-households' capital to their productivities.
+law-of-motion regression, the drift of a path that should have settled, the elasticities of
+households' capital to their productivities and distances between two allocations of capital.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["gini_rows", "productivity_elasticities", "range_drift", "regress_law_of_motion", "trend_drift"]
+__all__ = ["capital_share_distance", "capital_weighted_error", "gini_rows", "productivity_elasticities",
+           "range_drift", "regress_law_of_motion", "trend_drift"]
 
 
 def gini_rows(x: torch.Tensor) -> torch.Tensor:
@@ -60,6 +61,29 @@ def productivity_elasticities(k, kappa, lam) -> tuple[float, float]:
     X = np.column_stack([np.ones(pos.sum()), np.log(kappa[pos]), np.log(lam[pos])])
     coef, *_ = np.linalg.lstsq(X, np.log(k[pos]), rcond=None)
     return float(coef[1]), float(coef[2])
+
+
+def capital_weighted_error(k, k_ref) -> float:
+    """Capital-weighted relative error of an allocation ``k`` against ``k_ref`` (household by household):
+
+        E = Σ_i |k_i − k_i*| / Σ_i k_i*
+
+    the mean of |k_i/k_i* − 1| weighted by k_i*, plus whatever ``k`` gives the households that
+    hold nothing in ``k_ref`` (corners), per unit of the reference's capital."""
+    k, k_ref = np.asarray(k, float), np.asarray(k_ref, float)
+    return float(np.abs(k - k_ref).sum() / k_ref.sum())
+
+
+def capital_share_distance(k, k_ref) -> float:
+    """Share of capital held by other households than in ``k_ref``, levels aside:
+
+        D = ½ Σ_i |k_i/Σ_j k_j − k_i*/Σ_j k_j*|
+
+    the total-variation distance between the two distributions of capital shares over households:
+    0 when every household holds the same share in both, 1 when no household holding in one holds
+    in the other."""
+    k, k_ref = np.asarray(k, float), np.asarray(k_ref, float)
+    return float(0.5 * np.abs(k / k.sum() - k_ref / k_ref.sum()).sum())
 
 
 def trend_drift(path, window: int) -> np.ndarray:
