@@ -89,8 +89,7 @@ from ..evaluation.cost import (RESUMED_NOTE, arm_budget, equal_workload_scale, j
                                train_wall_seconds)
 from ..evaluation.evaluate import IRF_VARIABLES, PERSISTENCE_SHOCK
 from ..evaluation.statistics import (COLLAPSE_SHARE, at_bound, capital_share_distance, capital_weighted_error,
-                                     closed_form_errors, productivity_elasticities,
-                                  trend_drift)
+                                     closed_form_errors, productivity_elasticities, trend_drift)
 from ..evaluation.io import open_checked, parse_run_path, run_key
 from .common import (ClaimResult, EvalRun, Metric, as_list, by_n, existing, load_evals,
                      rel_spread, worst)
