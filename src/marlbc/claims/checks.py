@@ -409,6 +409,11 @@ def _game_state(cfg: dict, n: int, kappa: np.ndarray, lam: np.ndarray, files: li
     return {"k": sol.k, "ell": sol.ell, "c": sol.c}, "marlbc.benchmarks.game.solve_game (no game_n{n}.nc given)"
 
 
+def _per_seed(per_seed: dict, key: str, fmt: str) -> str:
+    """``per_seed[seed][key]`` of every seed, formatted by ``fmt`` and joined by " / " (a row's note)."""
+    return " / ".join(format(d[key], fmt) for d in per_seed.values())
+
+
 def _c3_euler_row(th: dict, n: int, tolerance: float, per_seed: dict) -> Metric | None:
     """The learned steady state in the game's Euler conditions (worst seed), against the median
     residual that moves k_i by C3's median error."""
@@ -477,8 +482,8 @@ def _c3_wedge_row(n: int, cal: dict, kappa, lam, per_seed: dict, rs: list[EvalRu
     return Metric(f"n = {n}: median |k_i/k_i game − 1| against the game with one Euler wedge for all "
                   f"households that gives it the learned K/L (the spread alone)", v, scored=False,
                   note=f"worst seed {s}; per seed " + " / ".join(f"{v:.3f}" for v in at_ratio.values())
-                       + " against the scored " + " / ".join(f"{per_seed[sd]['median_rel_err']:.3f}" for sd in at_ratio)
-                       + "; wedge 1/β' − 1/β " + " / ".join(f"{per_seed[sd]['euler_wedge_at_learned_KL']:+.1e}" for sd in at_ratio)
+                       + " against the scored " + _per_seed(per_seed, "median_rel_err", ".3f")
+                       + "; wedge 1/β' − 1/β " + _per_seed(per_seed, "euler_wedge_at_learned_KL", "+.1e")
                        + " (benchmarks.game.solve_game_at_ratio; the game's households with k_i > 0 at that "
                        "wedge). What the aggregate accounts for is the difference; reported, not scored")
 
@@ -495,10 +500,10 @@ def _c3_weighted_row(n: int, kg: np.ndarray, rs: list[EvalRun], per_seed: dict) 
     s, v = worst({sd: d["capital_weighted_rel_err"] for sd, d in per_seed.items()})
     return Metric(f"n = {n}: Σ|k_i − k_i game| / Σ k_i game (C3's error weighted by capital, all households)",
                   v, scored=False,
-                  note=f"worst seed {s}; per seed " + " / ".join(f"{d['capital_weighted_rel_err']:.3f}" for d in per_seed.values())
-                       + " against the scored median " + " / ".join(f"{d['median_rel_err']:.3f}" for d in per_seed.values())
+                  note=f"worst seed {s}; per seed " + _per_seed(per_seed, "capital_weighted_rel_err", ".3f")
+                       + " against the scored median " + _per_seed(per_seed, "median_rel_err", ".3f")
                        + "; share of capital held by other households than in the game, ½ Σ|s_i − s_i game| "
-                       "over capital shares s_i, " + " / ".join(f"{d['capital_share_distance']:.3f}" for d in per_seed.values())
+                       "over capital shares s_i, " + _per_seed(per_seed, "capital_share_distance", ".3f")
                        + " (evaluation.statistics.capital_weighted_error, capital_share_distance); "
                        "reported, not scored")
 
