@@ -260,7 +260,7 @@ def test_caption_states_calibration_preset_seeds_budget(files, rcfg):
                    "1,000 SAC updates per run", "benchmark: KS"):
         assert needle in text, needle
     text = common.caption(rcfg, "rbc_closed_form", [])
-    assert "override δ=1" in text and "budget 1,000 SAC updates" in text     # 100000 × 0.01 from the config
+    assert "override δ=1" in text and "budget 250 SAC updates" in text     # 25000 × 0.01 from the config
 
 
 def test_parse_run_path():
