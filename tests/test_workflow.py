@@ -158,9 +158,9 @@ def test_editing_a_figure_reruns_only_that_figure(smoke_run):
 def test_changing_one_arm_budget_reruns_only_that_arm(smoke_run):
     cfg = smoke_run / "config.yaml"
     text = cfg.read_text()
-    old = "    budget: {updates: 25000}      # with the post"    # rbc_closed_form's line
+    old = "    budget: {updates: 25000} "     # rbc_closed_form's line (no other arm trains 25,000)
     assert text.count(old) == 1
-    cfg.write_text(text.replace(old, "    budget: {updates: 26000}      # with the post"))
+    cfg.write_text(text.replace(old, "    budget: {updates: 26000} "))
     try:
         jobs = planned_jobs(smoke_run)
     finally:
