@@ -777,8 +777,8 @@ class SAC:
         mean of the target critics and s'(ε) from the economy's ``own_capital_moved``. With
         ``critic_envelope_relax`` = ω ≠ 1 the target is S̄ + ω (T − S̄), S̄ the slope of W̄ at x.
 
-        The float64 economy is differentiated in ε by central differences (step ``ENVELOPE_STEP``,
-        the three points in one call of the model), the float32 critics by autograd: T = dr/dε +
+        The float64 economy is differentiated in ε by central differences (step ``ENVELOPE_STEP``;
+        today's three points and tomorrow's in one call of the model), the float32 critics by autograd: T = dr/dε +
         γ ∇W̄(x')·dx'/dε, S̄ = ∇W̄(x)·dx/dε, with ∇W̄ at x' and x from one backward pass."""
         a = self.actor.to_economic(act).detach()
         h = ENVELOPE_STEP
@@ -787,22 +787,28 @@ class SAC:
         def at_steps(t):                          # t (…) → (3, …): a view, one copy of t per step ε
             return None if t is None else t.expand(3, *t.shape)
         with torch.no_grad():
-            # x(s, a) with k' = (1 − ĉ) a moved to k' e^ε for ε = 0, ±h, hours held: one call of the
-            # float64 model; dx/dε by central differences
+            # today: x(s, a) with k' = (1 − ĉ) a moved to k' e^ε for ε = 0, ±h, hours held
             chat = 1.0 - (1.0 - a[..., 0]) * torch.exp(steps)
-            xs = self._model_at(at_steps(obs), torch.stack([chat, at_steps(a[..., 1])], -1), at_steps(ctx))[1]
-            x, dx = xs[0], (xs[1] - xs[2]) / (2 * h)
-            # s'(ε) for ε = 0, ±h, a' ~ π(s') held: dr/dε and dx'/dε by central differences
+            # tomorrow: s'(ε) for ε = 0, ±h, a' ~ π(s') held
             a1 = self.actor.to_economic(self._sample(next_obs)[0] if next_act is None else next_act)
             o1, c1 = self.own_capital_moved(at_steps(next_obs), at_steps(next_ctx), steps.expand(3, *next_obs.shape[:-1]))
-            r1, x1 = self._model_at(o1, at_steps(a1), c1)
-            dr1, dx1 = (r1[1] - r1[2]) / (2 * h), (x1[1] - x1[2]) / (2 * h)
+
+            # both in one call of the float64 model, whose cost is mostly per call, not per row:
+            # rows 0-2 today's x(ε), rows 3-5 tomorrow's r'(ε), x'(ε); dx/dε, dr'/dε, dx'/dε by
+            # central differences
+            def today_then_tomorrow(today, tomorrow):
+                return None if tomorrow is None else torch.cat([today.to(tomorrow.dtype), tomorrow])
+            r, xs = self._model_at(today_then_tomorrow(at_steps(obs), o1),
+                                   today_then_tomorrow(torch.stack([chat, at_steps(a[..., 1])], -1), at_steps(a1)),
+                                   today_then_tomorrow(at_steps(ctx), c1))
+            x, dx = xs[0], (xs[1] - xs[2]) / (2 * h)
+            x1, dr1, dx1 = xs[3], (r[4] - r[5]) / (2 * h), (xs[4] - xs[5]) / (2 * h)
         xc = x.float().expand(self.cfg.critics, *x.shape).clone().requires_grad_(True)   # one copy per critic
         dW = torch.autograd.grad(self.critic(xc).sum(), xc, create_graph=True)[0]
         slope = (dW * dx.float()).sum(-1)
         # ∇W̄ (W̄ the mean of the target critics) at x' and, for ω ≠ 1, at x: one pass
         omega = self.cfg.critic_envelope_relax
-        xt = (x1[0] if omega == 1.0 else torch.cat([x1[0], x])).float().requires_grad_(True)
+        xt = (x1 if omega == 1.0 else torch.cat([x1, x])).float().requires_grad_(True)
         gW = torch.autograd.grad(self.critic_target(xt).mean(0).sum(), xt)[0]
         B = x.shape[0]
         target = (dr1 * self.reward_mult).float() + self.gamma * (gW[:B] * dx1.float()).sum(-1)
