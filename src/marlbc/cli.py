@@ -72,11 +72,10 @@ def cmd_evaluate(args, cfg: dict) -> None:
 
 
 def cmd_best_response(args, cfg: dict) -> None:
-    import torch
-
     from .evaluation.best_response import report
+    from .runtime import one_job
 
-    torch.set_num_threads(1)
+    one_job()
     report(cfg, Path(args.run), args.households, args.quarters)
 
 

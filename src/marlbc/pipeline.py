@@ -10,15 +10,15 @@ import json
 import sys
 from pathlib import Path
 
-import torch
-
 from . import config as _config
+from .runtime import one_job
 
 
 @contextlib.contextmanager
 def logged(smk):
-    """Redirect stdout and stderr to the rule's log file (if it has one); one torch thread."""
-    torch.set_num_threads(1)
+    """Redirect stdout and stderr to the rule's log file (if it has one); one torch thread and
+    freed memory kept in the process (:func:`marlbc.runtime.one_job`)."""
+    one_job()
     if not smk.log:
         yield
         return

@@ -85,6 +85,7 @@ from ..benchmarks import ks as ks_bm
 from ..benchmarks import rbc as rbc_bm
 from ..economy import KSEconomy, RBCEconomy, make_economy
 from ..economy.base import DTYPE
+from ..runtime import one_job
 from .io import open_checked, parse_run_path, write_netcdf
 from .policies import KAPolicy, act
 from .statistics import at_bound, closed_form_errors, gini_rows, range_drift, regress_law_of_motion, trend_drift
@@ -740,7 +741,7 @@ def evaluate_policy(cfg: dict, policy: Callable, arm: str, n: int, seed: int, ou
 
     ``seed`` is the training seed (recorded; the rollouts use ``options['eval_seed']``).
     Returns the dataset and the JSON-able summary."""
-    torch.set_num_threads(1)
+    one_job()
     opts = _options(cfg, options)
     spec = _config.arm_spec(cfg, arm)
     t0 = time.perf_counter()

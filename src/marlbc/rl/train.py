@@ -34,6 +34,7 @@ from .. import config as _config
 from ..code_version import code_version
 from ..economy import RBCEconomy, make_economy
 from ..evaluation.io import remove_temporaries, write_netcdf
+from ..runtime import one_job
 from .policy import LAST_POLICY_FILE, POLICY_FILE, policy_payload, save_atomic
 from .sac import SAC, ReplayBuffer, SACConfig
 
@@ -508,7 +509,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     """
     if stale not in ("error", "restart"):
         raise ValueError(f"stale = {stale!r}; allowed: 'error', 'restart'")
-    torch.set_num_threads(1)
+    one_job()
     rcfg, spec, sc, budget = _run_settings(cfg, arm, preset)
     n = int(spec["n"][0] if n is None else n)
     if n < 1:
