@@ -778,8 +778,9 @@ class SAC:
         ``critic_envelope_relax`` = ω ≠ 1 the target is S̄ + ω (T − S̄), S̄ the slope of W̄ at x.
 
         The float64 economy is differentiated in ε by central differences (step ``ENVELOPE_STEP``;
-        today's three points and tomorrow's in one call of the model), the float32 critics by autograd: T = dr/dε +
-        γ ∇W̄(x')·dx'/dε, S̄ = ∇W̄(x)·dx/dε, with ∇W̄ at x' and x from one backward pass."""
+        today's three points and tomorrow's in one call of the model), the float32 critics by
+        autograd: T = dr/dε + γ ∇W̄(x')·dx'/dε, S̄ = ∇W̄(x)·dx/dε, with ∇W̄ at x' and x from one
+        backward pass."""
         a = self.actor.to_economic(act).detach()
         h = ENVELOPE_STEP
         steps = torch.tensor([0.0, h, -h], dtype=torch.float64).view(3, *([1] * (act.dim() - 1)))
