@@ -384,11 +384,10 @@ class CriticEnsemble(nn.Module):
         if x.dim() == 2:                           # one input for all critics (else one each: (m, B, in))
             x = x.expand(self.m, *x.shape)
         h = x
-        for w, b in zip(ws[:-1], bs[:-1]):
-            h = self.act_fn(torch.baddbmm(b, h, w))
-        # the output layer (one column) as multiply-and-sum: a batched matrix product with one
-        # output column is 3-4 times slower on CPU, forward and backward (README, Speed)
-        h = (h * ws[-1].mT).sum(-1, keepdim=True) + bs[-1]
+        for i, (w, b) in enumerate(zip(ws, bs)):
+            h = torch.baddbmm(b, h, w)
+            if i < k - 1:
+                h = self.act_fn(h)
         if self.skip is not None:
             h = torch.baddbmm(h, x, params[2 * k])
         return h.squeeze(-1)
