@@ -179,6 +179,33 @@ def test_critic_renormalisation_keeps_the_function(skip):
     torch.testing.assert_close(critic(x), 0.3 * (before + 2.0), atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("layers", [1, 2])
+def test_critic_ensemble_is_m_separate_mlps(layers):
+    """Each of the m critics is the MLP act(x W_1 + b_1) ... W_L + b_L of its own weights, for
+    one input shared by all (B, in) and one input each (m, B, in); values and gradients."""
+    torch.manual_seed(0)
+    critic = CriticEnsemble(5, hidden=16, layers=layers, activation="silu", m=3)
+    act = torch.nn.functional.silu
+
+    def reference(x):                                     # (m, B, in) → (m, B), one critic at a time
+        out = []
+        for j in range(critic.m):
+            h = x[j]
+            for i, (w, b) in enumerate(zip(critic.weights, critic.biases)):
+                h = h @ w[j] + b[j]
+                h = act(h) if i < len(critic.weights) - 1 else h
+            out.append(h[:, 0])
+        return torch.stack(out)
+
+    shared, each = torch.randn(64, 5), torch.randn(3, 64, 5)
+    for x, x3 in ((shared, shared.expand(3, 64, 5)), (each, each)):
+        torch.testing.assert_close(critic(x), reference(x3), atol=1e-6, rtol=1e-6)
+        grads = torch.autograd.grad(critic(x).square().sum(), critic.param_list())
+        expected = torch.autograd.grad(reference(x3).square().sum(), critic.param_list())
+        for g, e in zip(grads, expected):
+            torch.testing.assert_close(g, e, atol=1e-5, rtol=1e-5)
+
+
 def test_critic_skip_is_a_linear_path_that_learns():
     """With ``skip`` the critic is MLP(x~) + x~ . s, s starting at 0 (the same function as
     without it at first) and receiving gradients; detached params replace it like the others."""
