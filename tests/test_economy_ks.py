@@ -245,3 +245,24 @@ def test_own_capital_feature_round_trips_and_resolves_the_poor(cfg):
     k_back, _, _ = eco.cash_on_hand(obs)
     assert_allclose(k_back.numpy(), k.numpy(), rtol=2e-6, atol=2e-7 * K_ss)
     assert ((f[0, 3] - f[0, 0]) / (f[0, 8] - f[0, 0])).item() > 1 / 3
+
+
+def test_own_capital_moved_is_the_observation_of_that_capital(cfg):
+    """``own_capital_moved(obs_i, None, ε)`` is household i's observation as the economy computes
+    it with its capital k_i e^ε and everyone else's unchanged (own feature and mean K move; z and
+    employment do not), for a rich, a middling and a penniless household; ε = 0 changes nothing."""
+    eco = make_economy(cfg, "ks", 50, 3, seed=1)
+    eco.reset()
+    eco.k = eco.k.clone()
+    eco.k[:, 0] = eco.p.K_ss * torch.tensor([4.0, 0.7, 0.0], dtype=DT)       # household 0, per economy
+    obs = eco.observe()
+    eps = torch.tensor([0.03, -0.2, 0.5], dtype=DT)
+    for i in (0, 17):
+        o, c = eco.own_capital_moved(obs[:, i], None, eps)
+        assert c is None
+        moved = copy.deepcopy(eco)
+        moved.k[:, i] *= torch.exp(eps)
+        assert_allclose(o.numpy(), moved.observe()[:, i].numpy(), rtol=1e-12, atol=1e-12)
+        assert not torch.equal(o[:2], obs[:2, i])
+        o0, _ = eco.own_capital_moved(obs[:, i], None, torch.zeros(3, dtype=DT))
+        assert_allclose(o0.numpy(), obs[:, i].numpy(), rtol=1e-12, atol=1e-12)

@@ -830,3 +830,35 @@ def test_critic_envelope_slopes_are_the_derivatives_in_own_capital_and_the_loss_
         SAC(eco.obs_dim, eco.action_bounds, sc, 0.99, 0, model=eco.decision_model, post_dim=eco.post_dim)
     with pytest.raises(ConfigError, match="critic_envelope_relax' = 0.0 is out of range"):
         SACConfig.from_dict({"critic_envelope_relax": 0.0})
+
+
+def test_critic_envelope_slopes_in_the_ks_economy(cfg):
+    """``critic_envelope`` in the Krusell–Smith economy (one action, no decision-model context):
+    each critic's slope is dW(x)/dε for k' → k' e^ε, the target ∂Q(s'(ε), a')/∂ε through the target
+    critics, both against central differences (n = 50, 8 economies)."""
+    rcfg = config.resolve(cfg, None)
+    eco = make_economy(rcfg, "ks", 50, 8, seed=3)
+    sc = SACConfig(hidden=16, critic="post_decision", critic_envelope=1.0, activation="silu")
+    agent = SAC(eco.obs_dim, eco.action_bounds, sc, 0.99, 0, model=eco.decision_model, post_dim=eco.post_dim,
+                own_capital_moved=eco.own_capital_moved)
+    obs = eco.reset()
+    u, a = agent.act(obs)
+    next_obs, _, _ = eco.step(a)
+    u1, _ = agent.act(next_obs)
+    obs, u, next_obs, u1 = (t.reshape(400, -1).float() for t in (obs, u, next_obs, u1))
+    slope, target = agent.envelope_slopes(obs, u, next_obs, None, None, next_act=u1)
+    assert slope.shape == (2, 400) and target.shape == (400,)
+    h = 1e-4
+    chat = agent.actor.to_economic(u).double()
+    with torch.no_grad():
+        def W_at(sign):                          # ĉ that puts k' = (1 − ĉ) a at k' e^(±h)
+            return agent.critic(eco.decision_model(obs, 1.0 - (1.0 - chat) * math.exp(sign * h))[1].float()).double()
+        assert_allclose(slope.double().numpy(), ((W_at(1) - W_at(-1)) / (2 * h)).numpy(), rtol=1e-2, atol=1e-3)
+
+        def Q_at(e):
+            o, _ = eco.own_capital_moved(next_obs, None, torch.full((400,), e, dtype=torch.float64))
+            r, x = eco.decision_model(o, agent.actor.to_economic(u1))
+            return (r - agent.reward_shift) * agent.reward_mult + 0.99 * agent.critic_target(x.float()).mean(0).double()
+        fd = ((Q_at(h) - Q_at(-h)) / (2 * h)).numpy()
+        assert_allclose(target.double().numpy(), fd, rtol=1e-2, atol=1e-3)
+        assert abs(fd).max() > 0.1                  # the reward's slope in own capital is not 0

@@ -183,6 +183,19 @@ class KSEconomy:
                             obs[..., 2], obs[..., 3]], -1)
         return torch.log(c), post
 
+    def own_capital_moved(self, obs: torch.Tensor, ctx: None,
+                          eps: torch.Tensor) -> tuple[torch.Tensor, None]:
+        """The observation (…, 4) of a household whose own capital is k·e^ε instead of k, the
+        others' unchanged: its capital feature is that of k·e^ε and mean capital K moves by
+        k (e^ε − 1)/n (``sac.critic_envelope``). Differentiable in ``eps`` (…,); float64. The
+        decision model needs no context: ``ctx`` is None and is returned as it is."""
+        obs = obs.to(DTYPE)
+        k = self.k_from_feature(obs[..., 0])
+        dk = k * torch.expm1(eps)
+        K = self._K_ss * torch.exp(obs[..., 1])
+        moved = torch.stack([self.k_feature(k + dk), torch.log(K + dk / self.n) - self._log_K_ss], -1)
+        return torch.cat([moved, obs[..., 2:]], -1), ctx
+
     def p_unemployed_next(self, z: torch.Tensor, U: torch.Tensor, employed: torch.Tensor, z_next: int) -> torch.Tensor:
         """P(ε' = u) of households in aggregate state ``z`` (index) with ``U`` unemployed now
         (the count, broadcastable) and employment ``employed`` (bool), given ``z_next``: in the

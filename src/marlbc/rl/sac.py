@@ -800,7 +800,7 @@ class SAC:
             def today_then_tomorrow(today, tomorrow):
                 return None if tomorrow is None else torch.cat([today.to(tomorrow.dtype), tomorrow])
             r, xs = self._model_at(today_then_tomorrow(at_steps(obs), o1),
-                                   today_then_tomorrow(torch.stack([chat, at_steps(a[..., 1])], -1), at_steps(a1)),
+                                   today_then_tomorrow(torch.cat([chat.unsqueeze(-1), at_steps(a[..., 1:])], -1), at_steps(a1)),
                                    today_then_tomorrow(at_steps(ctx), c1))
             x, dx = xs[0], (xs[1] - xs[2]) / (2 * h)
             x1, dr1, dx1 = xs[3], (r[4] - r[5]) / (2 * h), (xs[4] - xs[5]) / (2 * h)
