@@ -45,7 +45,8 @@ What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
   ``heterogeneous`` arms use it): the critics are also taught their slope in own capital,
   dW(x)/dk', from the envelope condition dV(s')/dk' = E_a'[∂Q(s', a')/∂k'] with a' held,
   through the economy's model at the next observation with the household's own capital moved
-  and the others' capital and hours held (``own_capital_moved(obs, ctx, eps)``). The actor's
+  and the others' capital and hours held (``own_capital_moved(obs, ctx, eps)``; the RBC and
+  Krusell–Smith economies have it). The actor's
   first-order condition is that slope, which temporal differences alone learn only to 10^-3 or
   so (docs/training.md). ``critic_envelope_relax`` = ω > 1 over-relaxes that target,
   S̄ + ω (T − S̄) with S̄ the target critics' slope at the same state: the fixed point is the
