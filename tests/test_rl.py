@@ -862,3 +862,41 @@ def test_critic_envelope_slopes_in_the_ks_economy(cfg):
         fd = ((Q_at(h) - Q_at(-h)) / (2 * h)).numpy()
         assert_allclose(target.double().numpy(), fd, rtol=1e-2, atol=1e-3)
         assert abs(fd).max() > 0.1                  # the reward's slope in own capital is not 0
+
+
+def test_critic_envelope_until_drops_the_envelope_loss_late_in_training(cfg):
+    """``critic_envelope_until`` = 0.5: before half of training the critic loss is the temporal-
+    difference loss plus the envelope loss (larger than without it); from half on it is the
+    temporal-difference loss alone, to the bit (KS economy, n = 10). Out-of-range values are
+    refused by name."""
+    rcfg = config.resolve(cfg, None)
+    eco = make_economy(rcfg, "ks", 10, 3, seed=0)
+    buf = ReplayBuffer(1000, 30, eco.obs_dim, 1)
+    gen = torch.Generator().manual_seed(1)
+    obs = eco.observe()
+    lo, hi = eco.action_bounds[:, 0], eco.action_bounds[:, 1]
+    for _ in range(20):
+        a = 0.05 + 0.1 * torch.rand(3, 10, 1, generator=gen, dtype=torch.float64)
+        nxt, r, _ = eco.step(a)
+        buf.add(obs.reshape(30, -1), torch.atanh((2 * a - lo - hi) / (hi - lo)).reshape(30, 1).float(), r.reshape(30))
+        obs = nxt
+    buf.add(obs.reshape(30, -1))
+    batch = buf.sample(64, 1, 0.99, torch.Generator().manual_seed(2))
+    base = dict(hidden=16, critic="post_decision", activation="silu")
+
+    def loss(frac, **kw):
+        sc = SACConfig(**base, **kw)
+        agent = SAC(eco.obs_dim, eco.action_bounds, sc, 0.99, 0, model=eco.decision_model, post_dim=eco.post_dim,
+                    own_capital_moved=eco.own_capital_moved if sc.critic_envelope else None)
+        agent.set_progress(frac)
+        return agent.critic_loss(*batch)
+    for frac in (0.0, 0.3, 0.5, 0.9):
+        td = loss(frac)
+        with_envelope = loss(frac, critic_envelope=10.0, critic_envelope_until=0.5)
+        if frac < 0.5:
+            assert with_envelope > td * (1 + 1e-3)
+        else:
+            assert torch.equal(with_envelope, td)
+    for bad in (0.0, 1.5):
+        with pytest.raises(ConfigError, match=f"critic_envelope_until' = {bad} is out of range"):
+            SACConfig.from_dict({"critic_envelope_until": bad})

@@ -51,6 +51,8 @@ What differs from textbook SAC, and why (each is a field of :class:`SACConfig`):
   so (docs/training.md). ``critic_envelope_relax`` = ω > 1 over-relaxes that target,
   S̄ + ω (T − S̄) with S̄ the target critics' slope at the same state: the fixed point is the
   same, and the residual a smoothing fit leaves shrinks (too large an ω diverges).
+  ``critic_envelope_until`` < 1 drops the loss for the rest of training from that fraction on:
+  the critics then go on from the envelope's slopes with temporal differences alone.
 - ``entropy_space = "latent"`` (default): the entropy bonus is that of the latent Gaussian. The
   textbook log-density of the squashed action adds -log(1 - tanh²u), which rewards actions in
   the middle of [lo, hi]: with δ = 1 it biased ĉ and ℓ by 2-5% toward the middle. The latent
@@ -125,6 +127,7 @@ class SACConfig:
     critic_envelope: float = 0.0     # post_decision critic, one-step returns: weight of a loss on each critic's slope in own capital, dW(x)/dε for k' → k' e^ε, against the envelope condition's E[∂Q(s', a')/∂ε] (target critics, the others' capital and hours held) (0: off)
     critic_envelope_batch: int = 0   # transitions of each batch on which that loss is taken (0: all)
     critic_envelope_relax: float = 1.0  # over-relaxation ω of that slope target: S̄ + ω (T − S̄), S̄ the target critics' own slope at the same state (1: the envelope target T itself); a fit that smooths the slope across households keeps a residual about 1/ω as large, at the same fixed point
+    critic_envelope_until: float = 1.0  # fraction of training after which that loss is dropped: the critics go on from the envelope's slopes with temporal differences alone (1: throughout)
     critic_warmup: int = 0           # critic-only updates before the actor starts learning
     n_step: int = 1                  # n-step returns: sum of n discounted rewards + gamma^n Q
     grad_clip: float = 0.0           # max global gradient norm of each network (0: no clipping)
@@ -234,6 +237,9 @@ class SACConfig:
             raise ConfigError(f"SAC config key '{where}.critic_envelope' = {self.critic_envelope} needs "
                               f"'{where}.critic' = 'post_decision' and '{where}.n_step' = 1 (the slope is taken "
                               "through the economy's model at the next observation)")
+        if not 0 < self.critic_envelope_until <= 1:
+            raise ConfigError(f"SAC config key '{where}.critic_envelope_until' = {self.critic_envelope_until} is out "
+                              f"of range; allowed: 0 < critic_envelope_until <= 1")
         if not 0 <= self.critic_curvature_from <= 1:
             raise ConfigError(f"SAC config key '{where}.critic_curvature_from' = {self.critic_curvature_from} is out "
                               f"of range; allowed: 0 <= critic_curvature_from <= 1")
@@ -583,6 +589,7 @@ class SAC:
         averaged = cfg.actor_ema > 0 or cfg.average_from is not None
         self.policy = copy.deepcopy(self.actor) if averaged else self.actor
         self.averaging = False                                 # set by set_progress (average_from)
+        self.envelope_on = True                                # set by set_progress (critic_envelope_until)
         self.averaged = 0                                      # actor iterates in the uniform average
         self.critic_target = copy.deepcopy(self.critic)
         for p in self.critic_target.parameters():
@@ -699,8 +706,10 @@ class SAC:
     # -- learning -------------------------------------------------------------------------------
 
     def set_progress(self, frac: float) -> None:
-        """Cosine schedules at training progress ``frac`` in [0, 1]: learning rates (``lr_schedule``)
-        and the target entropy (``target_entropy_final``)."""
+        """Schedules at training progress ``frac`` in [0, 1]: cosine ones for the learning rates
+        (``lr_schedule``) and the target entropy (``target_entropy_final``); the curvature penalty's
+        ramp, the start of the policy average (``average_from``) and the end of the envelope loss
+        (``critic_envelope_until``)."""
         cfg = self.cfg
         self.curvature_weight = cfg.critic_curvature * min(max((frac - cfg.critic_curvature_from) / 0.25, 0.0), 1.0)
         w = 0.5 * (1 + math.cos(math.pi * min(max(frac, 0.0), 1.0)))      # 1 → 0
@@ -710,6 +719,7 @@ class SAC:
                 for group, lr in zip(opt.param_groups, lrs):
                     group["lr"] = lr * f
         self.averaging = cfg.average_from is not None and frac >= cfg.average_from
+        self.envelope_on = frac < cfg.critic_envelope_until
         if cfg.target_entropy_final is not None:
             per_dim = cfg.target_entropy_final + (cfg.target_entropy - cfg.target_entropy_final) * w
             self.target_entropy = per_dim * self.act_dim
@@ -754,7 +764,7 @@ class SAC:
             model_out = self._model(obs, act, ctx)
         q = self.q_values(self.critic, obs, act, ctx=ctx, model_out=model_out if one_step else None)
         loss = (q - target).square().mean(1).sum()
-        if self.own_capital_moved is not None:
+        if self.own_capital_moved is not None and self.envelope_on:
             b = self.cfg.critic_envelope_batch or None
             slope, target = self.envelope_slopes(obs[:b], act[:b], next_obs[:b], None if ctx is None else ctx[:b],
                                                  None if next_ctx is None else next_ctx[:b])
