@@ -765,6 +765,16 @@ def test_run_identity_ignores_the_sweep_over_n_but_not_the_budget(base_cfg):
     assert ident(other) != before
 
 
+def envelope_agent(cfg, arm: str, n: int):
+    """An arm's economy (8 environments, seed 3), a small SAC config with the envelope loss, and
+    the agent that learns with it through the economy's model."""
+    eco = make_economy(config.resolve(cfg, None), arm, n, 8, seed=3)
+    sc = SACConfig(hidden=16, critic="post_decision", critic_envelope=1.0, activation="silu")
+    agent = SAC(eco.obs_dim, eco.action_bounds, sc, 0.99, 0, model=eco.decision_model, post_dim=eco.post_dim,
+                own_capital_moved=eco.own_capital_moved)
+    return eco, sc, agent
+
+
 def test_critic_envelope_slopes_are_the_derivatives_in_own_capital_and_the_loss_teaches_them(cfg):
     """``critic_envelope``: each critic's slope −(1 − ĉ) ∂W/∂ĉ is dW(x)/dε for k' → k' e^ε, and
     the target is ∂Q(s'(ε), a')/∂ε through the target critics (both against central
@@ -772,11 +782,7 @@ def test_critic_envelope_slopes_are_the_derivatives_in_own_capital_and_the_loss_
     to the targets; ``critic_envelope_relax`` = ω gives S̄ + ω (T − S̄), S̄ the target critics'
     slope (central differences). Without the post-decision critic, with n-step returns or without an economy
     that moves own capital the key is refused by name."""
-    rcfg = config.resolve(cfg, None)
-    eco = make_economy(rcfg, "heterogeneous", 4, 8, seed=3)
-    sc = SACConfig(hidden=16, critic="post_decision", critic_envelope=1.0, activation="silu")
-    agent = SAC(eco.obs_dim, eco.action_bounds, sc, 0.99, 0, model=eco.decision_model, post_dim=eco.post_dim,
-                own_capital_moved=eco.own_capital_moved)
+    eco, sc, agent = envelope_agent(cfg, "heterogeneous", 4)
     obs = eco.reset()
     u, a = agent.act(obs)
     ctx = eco.context(a)
@@ -836,11 +842,7 @@ def test_critic_envelope_slopes_in_the_ks_economy(cfg):
     """``critic_envelope`` in the Krusell–Smith economy (one action, no decision-model context):
     each critic's slope is dW(x)/dε for k' → k' e^ε, the target ∂Q(s'(ε), a')/∂ε through the target
     critics, both against central differences (n = 50, 8 economies)."""
-    rcfg = config.resolve(cfg, None)
-    eco = make_economy(rcfg, "ks", 50, 8, seed=3)
-    sc = SACConfig(hidden=16, critic="post_decision", critic_envelope=1.0, activation="silu")
-    agent = SAC(eco.obs_dim, eco.action_bounds, sc, 0.99, 0, model=eco.decision_model, post_dim=eco.post_dim,
-                own_capital_moved=eco.own_capital_moved)
+    eco, _, agent = envelope_agent(cfg, "ks", 50)
     obs = eco.reset()
     u, a = agent.act(obs)
     next_obs, _, _ = eco.step(a)
