@@ -17,23 +17,27 @@ import argparse
 from collections import defaultdict
 from pathlib import Path
 
+from marlbc import config
 from marlbc.evaluation.cost import read_benchmark_tsv
 from marlbc.evaluation.io import parse_run_path
 
 
-def job_times(results: Path, shared: Path = Path("results")) -> dict[str, dict]:
+def job_times(results: Path, root: Path = Path(".")) -> dict[str, dict]:
     """Seconds and peak memory (MB) of every benchmarked job of a run, by rule:
     ``{rule: {key: (s, max_rss)}}``, key (arm, n, seed) for train and evaluate, the benchmark's
-    name for the benchmarks. Each file is read once."""
+    name for the benchmarks (their files where ``config.BENCHMARK_FILES`` puts them, under the
+    workflow's ``root``). Each file is read once."""
     out: dict[str, dict] = defaultdict(dict)
     for rule in ("train", "evaluate"):
         for f in sorted((results / "bench" / rule).glob("*/n*/seed*.tsv")):
             meta = parse_run_path(f)
             b = read_benchmark_tsv(f)
             out[rule][(meta["arm"], meta["n"], meta["seed"])] = (b["s"], b.get("max_rss", float("nan")))
-    for f in sorted((shared / "bench").glob("benchmark_*.tsv")):
+    prefix, suffix = config.BENCHMARK_FILES["tsv"]
+    for f in sorted(root.glob(f"{prefix}*{suffix}")):
         b = read_benchmark_tsv(f)
-        out["benchmark"][f.stem.removeprefix("benchmark_")] = (b["s"], b.get("max_rss", float("nan")))
+        name = f.name[len(Path(prefix).name):-len(suffix)]
+        out["benchmark"][name] = (b["s"], b.get("max_rss", float("nan")))
     return dict(out)
 
 

@@ -40,7 +40,7 @@ def run_tree(tmp_path):
 
 
 def test_each_benchmark_file_is_counted_once_under_its_rule(run_tree):
-    times = load_script().job_times(run_tree / "ci", shared=run_tree)
+    times = load_script().job_times(run_tree / "ci", root=run_tree.parent)
     assert sorted(times["train"]) == [("ks", 500, 0), ("ks", 500, 1), ("rbc", 1, 0)]
     assert_allclose(sum(v[0] for v in times["train"].values()), 1060.75, rtol=1e-12)
     assert_allclose(sum(v[0] for v in times["evaluate"].values()), 27.0, rtol=1e-12)
