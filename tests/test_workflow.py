@@ -295,3 +295,27 @@ def test_report_renders_figures_and_claims(smoke_run, tmp_path):
     report = tmp_path / "report.html"
     snakemake(smoke_run, "--report", str(report))
     assert report.stat().st_size > 100_000
+
+
+@pytest.mark.parametrize("passed", [False, True])
+def test_the_claims_gate_fails_the_snakemake_run_when_a_claim_fails(tmp_path, passed):
+    """The `claims` rule's gate inside a Snakemake `run:` block, under the `ci` preset: a failed
+    claim makes Snakemake exit non-zero promptly (a SystemExit there left it hanging), a passed
+    one exits 0."""
+    (tmp_path / "C3.json").write_text(json.dumps({"id": "C3", "passed": passed}))
+    (tmp_path / "Snakefile").write_text(
+        "rule claims:\n"
+        "    input: 'C3.json'\n"
+        "    run:\n"
+        "        import marlbc.pipeline\n"
+        "        marlbc.pipeline.gate_claims(input, config['preset'], 'gate.log', table='claims.md')\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.run([*SNAKEMAKE, "--cores", "1", "claims", "--config", "preset=ci"], cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=300)
+    out = proc.stdout + proc.stderr
+    if passed:
+        assert proc.returncode == 0, out[-3000:]
+        assert (tmp_path / "gate.log").read_text() == "all claims passed under preset 'ci'\n"
+    else:
+        assert proc.returncode != 0
+        assert "claims failed under preset 'ci': C3 (see claims.md)" in out

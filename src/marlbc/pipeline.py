@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 from pathlib import Path
 
 from . import config as _config
@@ -110,10 +109,16 @@ def run_baseline_vs_variant(smk) -> None:
         atomic_write_text(Path(smk.output[0]), table)
 
 
+class ClaimsFailed(RuntimeError):
+    """A claim failed under a preset that gates on them (``ci``, ``full``)."""
+
+
 def gate_claims(paths, preset: str, log: str | None = None, table: str = "results/claims.md") -> None:
-    """Exit non-zero when a claim failed under the ``ci`` or ``full`` preset (``smoke`` budgets
-    are too small for claims to hold: there the check only reports). The verdict goes to the
-    terminal and to ``log``."""
+    """Raise :class:`ClaimsFailed` when a claim failed under the ``ci`` or ``full`` preset, so
+    that the ``claims`` rule fails and Snakemake exits non-zero (``smoke`` budgets are too small
+    for claims to hold: there the check only reports). The verdict goes to the terminal and to
+    ``log``. An exception, not ``sys.exit``: Snakemake 9 runs a ``run:`` block in a worker
+    thread, and a ``SystemExit`` raised there leaves it waiting for ever."""
     failed = [json.loads(Path(p).read_text()) for p in paths]
     failed = [r["id"] for r in failed if not r["passed"]]
     if failed:
@@ -127,4 +132,4 @@ def gate_claims(paths, preset: str, log: str | None = None, table: str = "result
         Path(log).parent.mkdir(parents=True, exist_ok=True)
         Path(log).write_text(msg + "\n")
     if failed and preset in ("ci", "full"):
-        sys.exit(msg)
+        raise ClaimsFailed(msg)
