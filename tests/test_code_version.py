@@ -81,6 +81,40 @@ def test_the_glue_counts_with_its_own_code_only(package):
         cv.code_version("marlbc.rl.train", glue=None, root=cv.ROOT)
 
 
+def test_a_rule_counts_only_the_glue_its_entry_point_runs(package):
+    # run_train uses the glue's logged() and _cfg(), and through them marlbc.runtime and config
+    tree, imports = cv.glue_entry("marlbc.pipeline", "run_train", root=package)
+    assert short(imports) == {"rl.train", "runtime", "config"}
+    assert "FunctionDef(name='logged'" in tree and "gate_claims" not in tree and "run_evaluate" not in tree
+    train = cv.code_version("marlbc.rl.train", entry="run_train", root=package)
+    evaluate = cv.code_version("marlbc.evaluation.evaluate", entry="run_evaluate", root=package)
+    glue = package / "pipeline.py"
+    text = glue.read_text()
+
+    def edited(old, new):
+        assert old in text
+        glue.write_text(text.replace(old, new, 1))
+        return (cv.code_version("marlbc.rl.train", entry="run_train", root=package),
+                cv.code_version("marlbc.evaluation.evaluate", entry="run_evaluate", root=package))
+
+    # the claims gate and another rule's entry point: neither job's digest moves
+    assert edited("    failed = [r[\"id\"] for r", "    failed = [r[\"id\"].upper() for r") == (train, evaluate)
+    moved = edited("    with logged(smk):\n        options", "    print(smk)\n    with logged(smk):\n        options")
+    assert moved[0] == train and moved[1] != evaluate          # run_evaluate edited
+    # a helper both use, and the module it imports a name from, move both
+    moved = edited("    one_job()\n", "    one_job()\n    print(smk)\n")
+    assert moved[0] != train and moved[1] != evaluate
+    glue.write_text(text)
+    runtime = package / "runtime.py"
+    runtime.write_text(runtime.read_text() + "\nEDITED = True\n")
+    assert cv.code_version("marlbc.rl.train", entry="run_train", root=package) != train
+
+
+def test_an_unknown_entry_point_is_named():
+    with pytest.raises(ValueError, match="'marlbc.pipeline' has no top-level 'run_nosuch'"):
+        cv.code_version("marlbc.rl.train", entry="run_nosuch")
+
+
 def test_an_unknown_module_is_named():
     with pytest.raises(ValueError, match="'marlbc.rl.nosuch' is not a module"):
         cv.code_version("marlbc.rl.nosuch")

@@ -537,9 +537,9 @@ def test_resume_refuses_a_checkpoint_of_other_code(base_cfg, tmp_path, monkeypat
     cfg = make_cfg(base_cfg, "rbc", 100)
     train(cfg, "rbc", 1, 0, tmp_path, progress=False)
     ck = torch.load(tmp_path / CHECKPOINT_FILE, weights_only=False)
-    assert ck["identity"]["code_version"] == train_module.code_version("marlbc.rl.train")
+    assert ck["identity"]["code_version"] == train_module.code_version("marlbc.rl.train", entry="run_train")
     assert load_policy(tmp_path).meta["code_version"] == ck["identity"]["code_version"]
-    monkeypatch.setattr(train_module, "code_version", lambda name: "edited000000")
+    monkeypatch.setattr(train_module, "code_version", lambda name, **kw: "edited000000")
     with pytest.raises(RuntimeError, match="belongs to another run"):
         train(cfg, "rbc", 1, 0, tmp_path, progress=False)
     summary = train(cfg, "rbc", 1, 0, tmp_path, progress=False, stale="restart")

@@ -202,6 +202,28 @@ def test_editing_package_code_reruns_the_jobs_that_run_it(smoke_run):
     assert planned_jobs(smoke_run) == {}
 
 
+def test_editing_one_rules_glue_reruns_only_that_rules_jobs(smoke_run):
+    # each rule digests only the glue its script calls (marlbc.pipeline.run_<rule> and what that
+    # uses): an edit of the claims gate reruns nothing, one of run_figure only the figures
+    module = smoke_run / "src/marlbc/pipeline.py"
+    text = module.read_text()
+    try:
+        module.write_text(text.replace("    failed = [r[\"id\"] for r", "    failed = [str(r[\"id\"]) for r", 1))
+        assert module.read_text() != text
+        assert planned_jobs(smoke_run) == {}
+        module.write_text(text.replace("        module.plot(", "        print(module)\n        module.plot(", 1))
+        jobs = planned_jobs(smoke_run)
+    finally:
+        module.write_text(text)
+    assert jobs.get("figure") == 7 and set(jobs) <= {"figure", "all"}, jobs
+    # and a training job records the digest its rule was given, so a checkpoint resumes under it
+    from marlbc.code_version import code_version
+    from marlbc.rl.policy import load_policy
+    policy = load_policy(next((smoke_run / "results/smoke/runs/rbc").glob("n*/seed*")))
+    assert policy.meta["code_version"] == code_version("marlbc.rl.train", entry="run_train",
+                                                       root=smoke_run / "src/marlbc")
+
+
 @pytest.mark.parametrize("old,new,expected", [
     # a calibration reruns its benchmark and the arm trained on it (ks, n = 10, one seed), not
     # the other benchmarks

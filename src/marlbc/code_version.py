@@ -4,14 +4,16 @@ Snakemake reruns a job when its params change; it watches a rule's own script, n
 ``marlbc`` modules the script imports. The workflow therefore hands every rule the digest of
 the code it runs as a param (``workflow/rules/common.smk``):
 
-    code_version("marlbc.rl.train")   # the training job's code: rl, economy, benchmarks, ...
+    code_version("marlbc.rl.train", entry="run_train")   # rl, economy, benchmarks, ...; pipeline.run_train
 
 The digest covers the module, every ``marlbc`` module it imports, directly or through others,
 anywhere in its body (imports inside functions too), and the glue that the rules' scripts
-call, ``marlbc.pipeline`` (its own code only: it imports every stage), read as syntax trees
-without docstrings: editing a comment, a docstring or the layout of a line changes nothing,
-editing code changes the digest. The trees are those of the running Python, so another Python
-version may change every digest once.
+call, ``marlbc.pipeline``: of the glue, only what the rule's own entry point runs (its function,
+the glue's helpers and names that function uses, and the package modules those import), so that
+editing another rule's glue, the claims gate say, reruns none of this rule's jobs. All is read as
+syntax trees without docstrings: editing a comment, a docstring or the layout of a line changes
+nothing, editing code changes the digest. The trees are those of the running Python, so another
+Python version may change every digest once.
 """
 
 from __future__ import annotations
@@ -98,13 +100,55 @@ def closure(name: str, root: Path = ROOT) -> list[str]:
     return sorted(seen)
 
 
-def code_version(name: str, glue: str | None = GLUE, root: Path = ROOT) -> str:
-    """A 12-hex-digit digest of the code that module ``name`` runs when a rule's script calls it
-    through module ``glue`` (None: no glue), the package in folder ``root`` (see the module
-    docstring)."""
-    trees = [(m, _module(m, root)[0]) for m in closure(name, root)]
-    if glue is not None:                          # its own code only (it imports every stage)
-        trees.append((f"glue {glue}", _module(glue, root)[0]))
+def glue_entry(glue: str, entry: str, root: Path = ROOT) -> tuple[str, frozenset[str]]:
+    """What function ``entry`` of module ``glue`` runs: (the syntax trees, without docstrings, of
+    the top-level definitions it uses, directly or through each other, as text; the package
+    modules those import). A top-level name is a function, a class, an assignment or an import."""
+    path = module_path(glue, root)
+    if path is None:
+        raise ValueError(f"{glue!r} is not a module of the {PACKAGE} package (looked under {root})")
+    tree = _without_docstrings(ast.parse(path.read_text(encoding="utf-8"), filename=glue))
+    defines: dict[str, list[ast.stmt]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [(a.asname or a.name).split(".")[0] for a in node.names]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+        else:
+            continue
+        for name in names:
+            defines.setdefault(name, []).append(node)
+    if entry not in defines:
+        raise ValueError(f"{glue!r} has no top-level {entry!r} (looked in {path})")
+    used: list[ast.stmt] = []
+    todo = [entry]
+    while todo:
+        for node in defines.get(todo.pop(), []):
+            if node not in used:
+                used.append(node)
+                todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+    used.sort(key=lambda node: node.lineno)             # source order, whatever the search's
+    imports = frozenset().union(*(imported_modules(glue, node, root) for node in used)) - {glue}
+    return "\n".join(ast.dump(node, include_attributes=False) for node in used), imports
+
+
+def code_version(name: str, glue: str | None = GLUE, entry: str | None = None, root: Path = ROOT) -> str:
+    """A 12-hex-digit digest of the code that module ``name`` runs when a rule's script calls
+    ``entry`` (``run_train``) of module ``glue``, the package in folder ``root`` (see the module
+    docstring). Without ``entry`` the glue counts with all its own code; ``glue=None``: no glue."""
+    modules, glue_tree = {name}, None
+    if glue is not None and entry is not None:
+        glue_tree, glue_imports = glue_entry(glue, entry, root)
+        modules |= glue_imports
+    elif glue is not None:                      # its own code only (it imports every stage)
+        glue_tree = _module(glue, root)[0]
+    covered = sorted(set().union(*(closure(m, root) for m in sorted(modules))))
+    trees = [(m, _module(m, root)[0]) for m in covered]
+    if glue_tree is not None:
+        trees.append((f"glue {glue}" + (f".{entry}" if entry else ""), glue_tree))
     h = hashlib.sha256()
     for label, tree in trees:
         h.update(f"{label}\n{tree}\n".encode())

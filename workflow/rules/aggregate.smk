@@ -8,7 +8,7 @@ rule aggregate:
         evals=run_files("eval.nc"),
         trains=run_files("train.nc"),
     output: f"{RESULTS}/marlbc.nc"
-    params: code=code("marlbc.evaluation.aggregate"),
+    params: code=code("marlbc.evaluation.aggregate", "run_aggregate"),
     log: f"{RESULTS}/logs/aggregate.log"
     conda: "../../environment.yml"
     script: "../scripts/aggregate.py"

@@ -7,7 +7,7 @@ rule benchmark_rbc:
     output: benchmark_path("rbc")
     params:
         solved_from=benchmark_params("rbc"),
-        code=code("marlbc.benchmarks.run"),
+        code=code("marlbc.benchmarks.run", "run_benchmark"),
     log: benchmark_path("rbc", "log")
     benchmark: benchmark_path("rbc", "tsv")
     threads: 1
@@ -20,7 +20,7 @@ rule benchmark_closed_form:
     output: benchmark_path("closed_form")
     params:
         solved_from=benchmark_params("closed_form"),
-        code=code("marlbc.benchmarks.run"),
+        code=code("marlbc.benchmarks.run", "run_benchmark"),
     log: benchmark_path("closed_form", "log")
     benchmark: benchmark_path("closed_form", "tsv")
     threads: 1
@@ -33,7 +33,7 @@ rule benchmark_game:
     output: benchmark_path("game_n{n}")
     params:
         solved_from=benchmark_params("game"),
-        code=code("marlbc.benchmarks.run"),
+        code=code("marlbc.benchmarks.run", "run_benchmark"),
     log: benchmark_path("game_n{n}", "log")
     benchmark: benchmark_path("game_n{n}", "tsv")
     threads: 1
@@ -46,7 +46,7 @@ rule benchmark_ks:
     output: benchmark_path("ks")
     params:
         solved_from=benchmark_params("ks"),
-        code=code("marlbc.benchmarks.run"),
+        code=code("marlbc.benchmarks.run", "run_benchmark"),
     log: benchmark_path("ks", "log")
     benchmark: benchmark_path("ks", "tsv")
     threads: 1

@@ -26,7 +26,7 @@ rule claim:
     params:
         thresholds=lambda wc: json.dumps(CFG["claims"][wc.claim], sort_keys=True),
         preset=CFG["preset"],
-        code=code("marlbc.claims"),
+        code=code("marlbc.claims", "run_claim"),
     wildcard_constraints:
         claim="|".join(CLAIMS),
     log: f"{RESULTS}/logs/claims/{{claim}}.log"
@@ -39,7 +39,7 @@ rule claims_table:
         code="src/marlbc/claims/report.py",
         results=expand(f"{RESULTS}/claims/{{claim}}.json", claim=CLAIMS),
     output: report(f"{RESULTS}/claims.md", category="Claims", caption="../report/claims.rst")
-    params: code=code("marlbc.claims"),
+    params: code=code("marlbc.claims", "run_claims_table"),
     log: f"{RESULTS}/logs/claims/table.log"
     conda: "../../environment.yml"
     script: "../scripts/claims_table.py"
@@ -50,7 +50,7 @@ rule baseline_vs_variant:
         baseline=lambda wc: [f for f in run_files("eval.nc", "baseline") if "/n20/" in f],
         variant=lambda wc: [f for f in run_files("eval.nc", "heterogeneous") if "/n20/" in f],
     output: report(f"{RESULTS}/baseline_vs_variant.md", category="Claims", caption="../report/baseline_vs_variant.rst")
-    params: code=code("marlbc.claims"),
+    params: code=code("marlbc.claims", "run_baseline_vs_variant"),
     log: f"{RESULTS}/logs/claims/baseline_vs_variant.log"
     conda: "../../environment.yml"
     script: "../scripts/baseline_vs_variant.py"

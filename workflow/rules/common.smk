@@ -29,11 +29,12 @@ def arm_params(wildcards):
     return json.dumps({**marlbc.config.job_settings(CFG, arm), "preset": CFG["preset"]}, sort_keys=True)
 
 
-def code(module):
-    """The digest of the package code a job runs: ``module``, what it imports and the glue that
-    calls it (marlbc.code_version), a param of every rule, so that editing that code reruns the
-    job and what reads its outputs, and editing a comment or docstring reruns nothing."""
-    return marlbc.code_version.code_version(module)
+def code(module, entry):
+    """The digest of the package code a job runs: ``module``, what it imports and the glue
+    function ``marlbc.pipeline.<entry>`` that calls it with what that uses (marlbc.code_version),
+    a param of every rule, so that editing that code reruns the job and what reads its outputs,
+    and editing a comment, a docstring or another rule's glue reruns nothing."""
+    return marlbc.code_version.code_version(module, entry=entry)
 
 
 def eval_params(wildcards):

@@ -11,7 +11,7 @@ rule evaluate:
         spec=arm_params,
         evaluation=eval_params,
         benchmark_names=eval_benchmark_names,
-        code=code("marlbc.evaluation.evaluate"),
+        code=code("marlbc.evaluation.evaluate", "run_evaluate"),
     log: f"{RESULTS}/logs/evaluate/{{arm}}/n{{n}}/seed{{seed}}.log"
     benchmark: f"{RESULTS}/bench/evaluate/{{arm}}/n{{n}}/seed{{seed}}.tsv"
     threads: 1

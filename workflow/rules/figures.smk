@@ -25,7 +25,7 @@ rule figure:
     output:
         pdf=report(f"{FIGDIR}/{{name}}.pdf", category="Figures", caption="../report/figure.rst"),
         png=f"{FIGDIR}/{{name}}.png",
-    params: code=lambda wc: code(f"marlbc.figures.{wc.name}"),
+    params: code=lambda wc: code(f"marlbc.figures.{wc.name}", "run_figure"),
     wildcard_constraints:
         name="|".join(FIGURE_INPUTS),
     log: f"{RESULTS}/logs/figures/{{name}}.log"

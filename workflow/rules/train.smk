@@ -8,7 +8,7 @@ rule train:
         log_nc=f"{RESULTS}/runs/{{arm}}/n{{n}}/seed{{seed}}/train.nc",
     params:
         spec=arm_params,
-        code=code("marlbc.rl.train"),
+        code=code("marlbc.rl.train", "run_train"),
     log: f"{RESULTS}/logs/train/{{arm}}/n{{n}}/seed{{seed}}.log"
     benchmark: f"{RESULTS}/bench/train/{{arm}}/n{{n}}/seed{{seed}}.tsv"
     threads: 1

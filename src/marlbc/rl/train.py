@@ -196,7 +196,7 @@ def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget:
     output is that of the whole resolved config."""
     relevant = {**_config.job_settings(cfg, arm), "sac": sc.as_dict(), "n": n, "seed": seed, "budget": budget}
     return {"arm": arm, "n": n, "seed": seed, "preset": cfg["preset"], "budget_updates": budget,
-            "run_hash": _config.config_hash(relevant), "code_version": code_version(__name__)}
+            "run_hash": _config.config_hash(relevant), "code_version": code_version(__name__, entry="run_train")}
 
 
 def _run_settings(cfg: dict, arm: str, preset: str | None) -> tuple[dict, dict, SACConfig, int]:
