@@ -20,7 +20,8 @@ localrules: claim, claims_table, baseline_vs_variant, claims
 
 rule claim:
     input:
-        code=["src/marlbc/claims/checks.py", "src/marlbc/claims/common.py", "src/marlbc/evaluation/cost.py"],
+        code=["src/marlbc/claims/checks.py", "src/marlbc/claims/c3_diagnostics.py", "src/marlbc/claims/common.py",
+              "src/marlbc/evaluation/cost.py"],
         data=lambda wc: CLAIM_INPUTS[wc.claim](),
     output: f"{RESULTS}/claims/{{claim}}.json"
     params:
