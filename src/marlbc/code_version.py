@@ -73,12 +73,17 @@ def _without_docstrings(tree: ast.Module) -> ast.Module:
     return tree
 
 
-def _module(name: str, root: Path) -> tuple[str, frozenset[str]]:
-    """(the module's syntax tree without docstrings, as text; the package modules it imports)."""
+def _source(name: str, root: Path) -> tuple[Path, str]:
+    """The source file of package module ``name`` and its text; a clear error if there is none."""
     path = module_path(name, root)
     if path is None:
         raise ValueError(f"{name!r} is not a module of the {PACKAGE} package (looked under {root})")
-    return _parsed(name, root, path.read_text(encoding="utf-8"))
+    return path, path.read_text(encoding="utf-8")
+
+
+def _module(name: str, root: Path) -> tuple[str, frozenset[str]]:
+    """(the module's syntax tree without docstrings, as text; the package modules it imports)."""
+    return _parsed(name, root, _source(name, root)[1])
 
 
 @lru_cache(maxsize=None)
@@ -104,10 +109,8 @@ def glue_entry(glue: str, entry: str, root: Path = ROOT) -> tuple[str, frozenset
     """What function ``entry`` of module ``glue`` runs: (the syntax trees, without docstrings, of
     the top-level definitions it uses, directly or through each other, as text; the package
     modules those import). A top-level name is a function, a class, an assignment or an import."""
-    path = module_path(glue, root)
-    if path is None:
-        raise ValueError(f"{glue!r} is not a module of the {PACKAGE} package (looked under {root})")
-    tree = _without_docstrings(ast.parse(path.read_text(encoding="utf-8"), filename=glue))
+    path, source = _source(glue, root)
+    tree = _without_docstrings(ast.parse(source, filename=glue))
     defines: dict[str, list[ast.stmt]] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

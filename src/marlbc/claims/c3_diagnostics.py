@@ -48,7 +48,7 @@ def euler_row(th: dict, n: int, tolerance: float, per_seed: dict) -> Metric | No
 
 
 def aggregate_row(th: dict, n: int, cal: dict, kappa, lam, game: dict, tolerance: float,
-                      rs: list[EvalRun], per_seed: dict) -> Metric | None:
+                  rs: list[EvalRun], per_seed: dict) -> Metric | None:
     """The learned aggregate capital-labour ratio against the game's (worst seed, largest |error|),
     beside the error that alone opens a return gap as large as C3's Euler tolerance: a price-taking
     household's residual β(1 − δ + R) − 1 moves by β(1 − α) R per unit of log(K/L). Households
@@ -126,7 +126,7 @@ def weighted_row(n: int, kg: np.ndarray, rs: list[EvalRun], per_seed: dict) -> M
 
 
 def windfall_row(n: int, game_keep: float, rs: list[EvalRun], per_seed: dict,
-                     shed_quarters: float) -> Metric | None:
+                 shed_quarters: float) -> Metric | None:
     """Share of a 10 % windfall the median household still holds after 10 quarters, learned
     (mean over seeds; hours chosen by the policy) beside the game's with hours held
     (``game_keep``) and the quarters of wage income that a game household free to choose its
