@@ -11,7 +11,6 @@ from numpy.testing import assert_allclose
 
 from marlbc import config
 from marlbc.benchmarks.steady_state import steady_state
-from marlbc.config import ConfigError, validate
 from marlbc.economy import ActionError, factor_prices, make_economy, make_params
 
 DT = torch.float64
@@ -270,44 +269,6 @@ def test_decision_model_with_several_households(cfg, arm, aggregation):
     assert_allclose(g[..., 1].numpy(), (W / info["a"] - eco.p.chi).numpy(), rtol=1e-8, atol=1e-10)
     with pytest.raises(ValueError, match="needs the context"):
         eco.decision_model(obs, a.detach())
-
-
-def test_wealth_post_features_are_the_all_set_without_own_capital(cfg):
-    """``post_features: wealth``: the six columns are the "all" set's â', K⁺, A, types and â'
-    level, without k' (log and level); the reward is unchanged; with expected targets the
-    successors keep the observed own capital and read log A from its column; the config refuses
-    the key for the ks economy."""
-    import copy
-    import dataclasses
-
-    n = 9
-    eco = make_economy(cfg, "heterogeneous", n, 4, seed=2)
-    gen = torch.Generator().manual_seed(3)
-    lo, hi = eco.action_bounds[:, 0], eco.action_bounds[:, 1]
-    a = lo + (hi - lo) * torch.rand(4, n, 2, generator=gen, dtype=DT)
-    obs, ctx = eco.observe(), eco.context(a)
-    r_all, x_all = eco.decision_model(obs, a, ctx)
-    eco.p = dataclasses.replace(eco.p, post_features="wealth")
-    r, x = eco.decision_model(obs, a, ctx)
-    assert eco.post_dim == x.shape[-1] == 6
-    assert_allclose(r.numpy(), r_all.numpy(), rtol=0, atol=0)
-    assert_allclose(x.numpy(), x_all[..., [1, 2, 3, 4, 5, 7]].numpy(), rtol=0, atol=0)
-    next_obs, _, _ = eco.step(a)
-    nxt, _, _ = eco.successors(obs, x, next_obs, 3, next_ctx=eco.context(a),
-                               policy=lambda o: torch.full((*o.shape[:-1], 2), 0.7, dtype=DT))
-    assert_allclose(nxt[..., 0].numpy(), next_obs[..., 0].expand_as(nxt[..., 0]).numpy(), rtol=0, atol=0)
-    assert_allclose(nxt[1, ..., 2].numpy(), (eco.p.rho * obs[..., 2]).numpy(), rtol=1e-12, atol=1e-12)  # ε = 0 node
-    assert make_params(cfg, "heterogeneous", n).post_features == "all"
-    bad = copy.deepcopy(cfg)
-    bad["arms"]["heterogeneous"]["post_features"] = "wealth"
-    assert make_params(bad, "heterogeneous", n).post_features == "wealth"
-    bad["arms"]["ks"]["post_features"] = "wealth"
-    with pytest.raises(ConfigError, match="arms.ks.post_features"):
-        validate(bad)
-    bad["arms"]["ks"].pop("post_features")
-    bad["arms"]["heterogeneous"]["post_features"] = "levels"
-    with pytest.raises(ConfigError, match="arms.heterogeneous.post_features.*all, wealth"):
-        validate(bad)
 
 
 def test_expected_cash_on_hand_feature_is_the_steady_state_one_there(cfg):

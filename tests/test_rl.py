@@ -18,7 +18,7 @@ from marlbc import config
 from marlbc.config import ConfigError
 from marlbc.economy import make_economy
 from marlbc.rl import load_policy
-from marlbc.rl.sac import SAC, CriticEnsemble, ReplayBuffer, SACConfig, second_difference
+from marlbc.rl.sac import SAC, CriticEnsemble, ReplayBuffer, SACConfig
 from marlbc.rl.train import CHECKPOINT_FILE, TrainingDiverged, select_policy, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,13 +164,9 @@ def toy_model(obs, a):
     return torch.log(chat) + obs[..., 0], torch.stack([(1 - chat) * torch.exp(obs[..., 0]), obs[..., 1].double()], -1)
 
 
-@pytest.mark.parametrize("skip", [False, True])
-def test_critic_renormalisation_keeps_the_function(skip):
+def test_critic_renormalisation_keeps_the_function():
     torch.manual_seed(0)
-    critic = CriticEnsemble(6, skip=skip)
-    if skip:
-        with torch.no_grad():
-            critic.skip.normal_()
+    critic = CriticEnsemble(6)
     x = torch.randn(32, 6) * 3 + 1
     before = critic(x)
     critic.renormalise(torch.randn(6), torch.rand(6) + 0.1)
@@ -206,92 +202,6 @@ def test_critic_ensemble_is_m_separate_mlps(layers):
             torch.testing.assert_close(g, e, atol=1e-5, rtol=1e-5)
 
 
-def test_critic_skip_is_a_linear_path_that_learns():
-    """With ``skip`` the critic is MLP(x~) + x~ . s, s starting at 0 (the same function as
-    without it at first) and receiving gradients; detached params replace it like the others."""
-    torch.manual_seed(0)
-    plain = CriticEnsemble(4)
-    torch.manual_seed(0)
-    critic = CriticEnsemble(4, skip=True)
-    x = torch.randn(16, 4)
-    torch.testing.assert_close(critic(x), plain(x), atol=0, rtol=0)
-    with torch.no_grad():
-        critic.skip.copy_(torch.arange(8.0).view(2, 4, 1))
-    expected = plain(x) + torch.stack([x @ critic.skip[j, :, 0] for j in range(2)])
-    torch.testing.assert_close(critic(x), expected)
-    params = [p.detach() for p in critic.param_list()]
-    assert len(params) == 2 * len(critic.weights) + 1
-    torch.testing.assert_close(critic(x, params), expected)
-    critic(x).sum().backward()
-    assert critic.skip.grad is not None and critic.skip.grad.abs().sum() > 0
-    agent = SAC(3, torch.tensor([[0.001, 0.999]], dtype=torch.float64), SACConfig(hidden=8, critic_skip=True), 0.9, 0)
-    assert agent.critic.skip is not None and agent.critic_target.skip is not None
-    assert any(p is agent.critic.skip for p in agent._critic_params)       # Polyak-averaged into the targets
-
-
-class _Quadratic(torch.nn.Module):
-    """Two 'critics' W_j(x) = ½ x̃ᵀ A_j x̃ + b_j · x̃ in standardised inputs x̃ = (x − shift) · scale."""
-
-    def __init__(self, A: torch.Tensor, b: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor):
-        super().__init__()
-        self.A, self.b, self.in_shift, self.in_scale = A, b, shift, scale
-
-    def forward(self, x):
-        z = (x - self.in_shift) * self.in_scale
-        return 0.5 * torch.einsum("bi,mij,bj->mb", z, self.A, z) + torch.einsum("bi,mi->mb", z, self.b)
-
-
-def test_second_difference_is_the_curvature_along_a_direction():
-    """For a W quadratic in its standardised inputs the second difference along a direction
-    is t̃ᵀ A t̃ exactly, t̃ the direction's unit vector in those units, whatever its length in
-    raw units and the step; a W linear along it has none."""
-    g = torch.Generator().manual_seed(0)
-    M = torch.randn(2, 4, 4, generator=g, dtype=torch.float64)
-    A = M + M.transpose(1, 2)
-    scale = torch.rand(4, generator=g, dtype=torch.float64) + 0.2
-    net = _Quadratic(A, torch.randn(2, 4, generator=g, dtype=torch.float64), torch.randn(4, generator=g, dtype=torch.float64), scale)
-    x = torch.randn(16, 4, generator=g, dtype=torch.float64)
-    d = torch.randn(16, 4, generator=g, dtype=torch.float64)
-    t = d * scale
-    t = t / t.norm(dim=-1, keepdim=True)
-    expected = torch.einsum("bi,mij,bj->mb", t, A, t)
-    for h, length in ((0.5, 1.0), (0.05, 1e-3)):
-        assert_allclose(second_difference(net, x, length * d, h).numpy(), expected.numpy(), rtol=1e-7, atol=1e-7)
-    linear = _Quadratic(torch.zeros(2, 4, 4, dtype=torch.float64), net.b, net.in_shift, scale)
-    assert_allclose(second_difference(linear, x, d, 0.5).numpy(), 0.0, atol=1e-12)
-
-
-def test_critic_curvature_penalty_ramps_in_and_flattens_the_critic_along_saving():
-    """``critic_curvature``: weight 0 before ``critic_curvature_from``, full a quarter of
-    training later; the penalty is each critic's squared second difference along the direction
-    of own saving (the toy model: feature 0 = (1 − ĉ) e^obs_0), and gradient steps on it alone
-    flatten the critics there. Keys out of range, or the penalty without the post-decision
-    critic, are refused by name."""
-    bounds = torch.tensor([[0.001, 0.999]], dtype=torch.float64)
-    cfg = SACConfig(hidden=16, critic="post_decision", critic_curvature=2.0, critic_curvature_from=0.5,
-                    activation="silu")
-    agent = SAC(3, bounds, cfg, 0.9, 0, model=toy_model, post_dim=2)
-    for frac, w in ((0.0, 0.0), (0.5, 0.0), (0.625, 1.0), (0.75, 2.0), (1.0, 2.0)):
-        agent.set_progress(frac)
-        assert agent.curvature_weight == pytest.approx(w)
-    g = torch.Generator().manual_seed(1)
-    obs, u = torch.randn(256, 3, generator=g), torch.randn(256, 1, generator=g)
-    opt = torch.optim.Adam(agent.critic.parameters(), lr=1e-2)
-    first = agent.saving_curvature(obs, u).item()
-    assert first > 1e-6
-    for _ in range(200):
-        opt.zero_grad()
-        agent.saving_curvature(obs, u).backward()
-        opt.step()
-    assert agent.saving_curvature(obs, u).item() < 0.01 * first
-    with pytest.raises(ConfigError, match="critic_curvature"):
-        SACConfig.from_dict({"critic_curvature": -1.0})
-    with pytest.raises(ConfigError, match="critic_curvature' = 1.0 needs"):
-        SACConfig.from_dict({"critic_curvature": 1.0})
-    with pytest.raises(ConfigError, match="critic_curvature_from"):
-        SACConfig.from_dict({"critic": "post_decision", "critic_curvature": 1.0, "critic_curvature_from": 1.5})
-
-
 def test_critic_ensemble_targets_a_random_pair_and_the_actor_follows_the_mean():
     """critics = m > 2: the m networks are independent (each its own rows of the batched
     weights); the TD target is the min of a random pair (REDQ), the actor's Q is the mean."""
@@ -313,7 +223,7 @@ def test_critic_ensemble_targets_a_random_pair_and_the_actor_follows_the_mean():
     state = agent.generator.get_state()
     loss, logp = agent.actor_loss(obs)
     agent.generator.set_state(state)
-    u2, logp2, _ = agent._sample(obs)
+    u2, logp2 = agent._sample(obs)
     alpha = agent.log_alpha.exp().item()
     expected = (alpha * logp2 - agent.q_values(agent.critic, obs, u2).mean(0)).mean()
     torch.testing.assert_close(loss, expected)
@@ -323,7 +233,7 @@ def test_critic_ensemble_targets_a_random_pair_and_the_actor_follows_the_mean():
     got = agent.critic_loss(obs, u, rew, next_obs, disc)
     agent.generator.set_state(state)
     with torch.no_grad():
-        nu, nlogp, _ = agent._sample(next_obs)
+        nu, nlogp = agent._sample(next_obs)
         pair = torch.randperm(5, generator=agent.generator)[:2]
         qn = agent.q_values(agent.critic_target, next_obs, nu)[pair].amin(0)
         target = (rew - agent.reward_shift * (1 - disc) / (1 - 0.9)) * agent.reward_mult + disc * (qn - alpha * nlogp)

@@ -161,9 +161,6 @@ def _check_cross_fields(cfg: dict) -> None:
             raise ConfigError(f"config key 'arms.{arm}.calibration' = {spec['calibration']!r} does not fit "
                               f"economy {spec['economy']!r}; allowed: ks98 for ks, seed or paper for rbc")
         arm_explore(cfg, arm)                     # keys that do not fit the arm's economy
-        if "post_features" in spec and spec["economy"] != "rbc":
-            raise ConfigError(f"config key 'arms.{arm}.post_features' is for rbc economies; the ks economy's "
-                              "post-decision features are fixed")
         SACConfig.from_dict(spec.get("sac"), where=f"arms.{arm}.sac")   # typos before any job runs
         het = spec["heterogeneity"]
         if het["kind"] != "none":

@@ -32,8 +32,7 @@ def make_params(cfg: dict, arm: str, n: int, training: bool = False) -> RBCParam
                      lam=torch.tensor(lam, dtype=DTYPE), utility=cal["utility"],
                      chi=cal.get("chi", 1.0), b=cal.get("b", 5.0), aggregation=cal["aggregation"],
                      ell_bounds=tuple(cal.get("ell_bounds", eco["ell_bounds"])),
-                     init_logA_scale=explore["logA_sd_scale"], post_features=spec.get("post_features", "all"),
-                     **common)
+                     init_logA_scale=explore["logA_sd_scale"], **common)
 
 
 def make_economy(cfg: dict, arm: str, n: int, n_envs: int, seed: int, training: bool = False,

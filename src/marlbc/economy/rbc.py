@@ -29,9 +29,8 @@ from ..benchmarks.steady_state import steady_state
 from .base import DTYPE, check_bounds, initial_capital, standard_normal
 
 TYPE_SCALE = 0.02  # κ, λ ∈ [0.98, 1.02] map to [-1, 1] in the observation
-# n > 1: the critic's post-decision columns per ``post_features`` (see RBCEconomy.decision_model)
-POST_FEATURES = {"all": ("log_k1", "log_a1", "log_K_post", "logA_sd", "kappa", "lambda", "k1", "a1"),
-                 "wealth": ("log_a1", "log_K_post", "logA_sd", "kappa", "lambda", "a1")}
+# n > 1: the critic's post-decision columns (see RBCEconomy.decision_model)
+POST_FEATURES = ("log_k1", "log_a1", "log_K_post", "logA_sd", "kappa", "lambda", "k1", "a1")
 
 
 @dataclass
@@ -53,7 +52,6 @@ class RBCParams:
     ell_bounds: tuple[float, float] = (0.01, 0.99)      # bounds of ℓ
     init_k: dict | None = None   # initial capital distribution (see base.initial_capital)
     init_logA_scale: float = 1.0  # at reset log A_0 ~ N(0, (scale·sd_logA)²); > 1: exploring starts in TFP
-    post_features: str = "all"   # n > 1: the critic's post-decision features, "all" or "wealth" (no k'; see decision_model)
 
     @property
     def n(self) -> int:
@@ -232,7 +230,7 @@ class RBCEconomy:
     def post_dim(self) -> int:
         """Size of the post-decision features: 2 for n = 1, otherwise that of ``POST_FEATURES``
         (see :meth:`decision_model`)."""
-        return 2 if self.n == 1 else len(POST_FEATURES[self.p.post_features])
+        return 2 if self.n == 1 else len(POST_FEATURES)
 
     @property
     def ctx_dim(self) -> int:
@@ -276,12 +274,7 @@ class RBCEconomy:
         reliably, see docs/training.md). k' and â' also enter in levels: a household's value is nearly
         linear in its own wealth (its human wealth dwarfs its capital), which the logs alone
         bend; with the levels the game's per-household capital came within 5 % (n = 20 trials,
-        seeds 0 / 1: rank correlation 0.965 / 0.995 against 0.49 / 0.92 with logs only).
-
-        ``post_features: wealth`` drops k' (both columns): ``[log(â'/k_ss), log(K⁺/k_ss), log A / sd(log A),
-        type, type, â'/k_ss]``. Given (K⁺, A, types) â' is increasing in k', so nothing is lost, and
-        the household's own effect on next period's prices, part of â', can no longer be bypassed
-        through a k' column that is nearly collinear with it (docs/training.md)."""
+        seeds 0 / 1: rank correlation 0.965 / 0.995 against 0.49 / 0.92 with logs only)."""
         p = self.p
         obs, action = obs.to(DTYPE), action.to(DTYPE)
         k = self._k_ss * torch.exp(obs[..., 0])
@@ -317,7 +310,7 @@ class RBCEconomy:
         cols = {"log_k1": log_k1, "log_a1": torch.log(a1) - self._log_k_ss,
                 "log_K_post": torch.log(K_post) - self._log_k_ss, "logA_sd": logA_sd,
                 "kappa": obs[..., 3], "lambda": obs[..., 4], "k1": k1 / self._k_ss, "a1": a1 / self._k_ss}
-        return reward, torch.stack([cols[c] for c in POST_FEATURES[p.post_features]], -1)
+        return reward, torch.stack([cols[c] for c in POST_FEATURES], -1)
 
     def own_capital_moved(self, obs: torch.Tensor, ctx: torch.Tensor | None,
                           eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -349,8 +342,7 @@ class RBCEconomy:
         """Next period's observations (n_quad, …, 5) at the Gauss–Hermite nodes of the TFP
         innovation and their weights (n_quad, 1, …), summing to 1: log A' = ρ log A + σ_A ε_q,
         own capital k' from the post-decision features ``x`` of :meth:`decision_model`
-        (``x[..., 0]`` = log(k'/k_ss); with ``post_features: wealth``, n > 1, the observed one in
-        ``next_obs``). One node (ε = 0) without shocks.
+        (``x[..., 0]`` = log(k'/k_ss)). One node (ε = 0) without shocks.
 
         n = 1: the next observation follows from ``x`` alone; ``next_obs`` is not needed.
 
@@ -368,7 +360,7 @@ class RBCEconomy:
         eps = torch.as_tensor(nodes, dtype=x.dtype).view(lead)
         weights = torch.as_tensor(weights, dtype=torch.float64).view(lead)
         # in units of sd(log A): log A'/sd = ρ (log A/sd) + (σ_A/sd) ε
-        names = ("log_k1", "logA_sd") if self.n == 1 else POST_FEATURES[p.post_features]
+        names = ("log_k1", "logA_sd") if self.n == 1 else POST_FEATURES
         logA_sd = x[..., names.index("logA_sd")]
         logA1_sd = (p.rho * logA_sd + (p.sigma_A * self._inv_sd_logA) * eps).to(obs.dtype)
         if self.n == 1:
@@ -381,8 +373,7 @@ class RBCEconomy:
             raise ValueError(f"successors of an RBC economy with n = {self.n} need the observed next "
                              "observation, its context [K, L_-i] and the policy (the others' hours)")
         nxt = next_obs.unsqueeze(0).repeat(len(nodes), *([1] * next_obs.dim()))
-        if "log_k1" in names:                         # (else x has no k': the observed one stays)
-            nxt[..., 0] = x[..., names.index("log_k1")].to(obs.dtype)
+        nxt[..., 0] = x[..., names.index("log_k1")].to(obs.dtype)
         nxt[..., 2] = logA1_sd
         # a household at mean capital with mean productivities, observed at A' and at each node
         rep = torch.cat([next_obs.unsqueeze(0), nxt])

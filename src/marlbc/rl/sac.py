@@ -109,7 +109,6 @@ class SACConfig:
     hidden: int = 64                 # width of every hidden layer (actor and critics)
     layers: int = 2                  # hidden layers per network
     activation: str = "relu"         # hidden activation: "relu", "silu", "tanh" or "elu" (smooth ones give the critics a smooth argmax)
-    critic_skip: bool = False        # a linear path from each critic's (standardised) inputs to its output beside the hidden layers, starting at 0: a value nearly linear in own wealth needs no curvature from them
     # optimisation
     batch_size: int = 256            # transitions per gradient update
     lr_actor: float = 3e-4           # Adam learning rate of the actor
@@ -120,15 +119,10 @@ class SACConfig:
     tau: float = 0.005               # Polyak averaging rate of the target critics
     target_every: int = 1            # critic updates per target-network update
     actor_every: int = 2             # critic updates per actor (and temperature) update
-    critic_curvature: float = 0.0    # post_decision critic: weight of a penalty on each critic's squared second difference along the direction in which own saving moves its inputs (0: off); the value is nearly linear in own wealth, and a learned curvature there would pin the households' capital in its place
-    critic_curvature_step: float = 0.5   # step of that second difference, in standardised critic-input units
-    critic_curvature_from: float = 0.25  # the penalty ramps up linearly from this fraction of training, over a quarter of it
-    critic_curvature_batch: int = 128    # transitions of each batch on which the penalty is taken
     critic_envelope: float = 0.0     # post_decision critic, one-step returns: weight of a loss on each critic's slope in own capital, dW(x)/dε for k' → k' e^ε, against the envelope condition's E[∂Q(s', a')/∂ε] (target critics, the others' capital and hours held) (0: off)
     critic_envelope_batch: int = 0   # transitions of each batch on which that loss is taken (0: all)
     critic_envelope_relax: float = 1.0  # over-relaxation ω of that slope target: S̄ + ω (T − S̄), S̄ the target critics' own slope at the same state (1: the envelope target T itself); a fit that smooths the slope across households keeps a residual about 1/ω as large, at the same fixed point
     critic_envelope_until: float = 1.0  # fraction of training after which that loss is dropped: the critics go on from the envelope's slopes with temporal differences alone (1: throughout)
-    critic_warmup: int = 0           # critic-only updates before the actor starts learning
     n_step: int = 1                  # n-step returns: sum of n discounted rewards + gamma^n Q
     grad_clip: float = 0.0           # max global gradient norm of each network (0: no clipping)
     actor_ema: float = 0.0           # Polyak rate of an averaged actor that is evaluated and saved as the policy (0: the actor itself)
@@ -142,8 +136,6 @@ class SACConfig:
     state_std: bool = True           # the exploration std depends on the state (textbook SAC); false: one learned std per action, so the entropy bonus cannot make some states more valuable than others
     log_std_min: float = -5.0        # lower bound of the actor's log-std (latent units)
     log_std_max: float = 2.0         # upper bound of the actor's log-std (latent units)
-    mean_bound: float = 3.0          # hinge: |pre-tanh mean| above this is penalised (tanh saturation)
-    mean_penalty: float = 0.0        # weight of the hinge penalty (0: off)
     init_chat: float | None = None   # initial mean of c/a in economic units, a rough prior (None: middle of its bounds)
     init_ell: float | None = None    # initial mean of hours (None: middle of its bounds)
     # data
@@ -214,14 +206,13 @@ class SACConfig:
                     "target_every", "actor_every", "n_step", "alpha", "buffer_size",
                     "env_steps_per_update", "reward_scale", "eval_every", "checkpoint_every",
                     "ss_periods", "lr_final", "norm_every", "norm_window", "select_tol",
-                    "critic_curvature_step", "critic_curvature_batch", "critic_envelope_relax")
+                    "critic_envelope_relax")
         for key in positive:
             if not getattr(self, key) > 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: > 0")
-        for key in ("critic_warmup", "learning_starts", "episode_length", "grad_clip", "mean_penalty",
-                    "eval_envs", "eval_periods", "eval_seed", "expected_targets", "critic_curvature",
-                    "critic_envelope", "critic_envelope_batch"):
+        for key in ("learning_starts", "episode_length", "grad_clip", "eval_envs", "eval_periods",
+                    "eval_seed", "expected_targets", "critic_envelope", "critic_envelope_batch"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)!r} is out of "
                                   f"range; allowed: >= 0")
@@ -230,9 +221,6 @@ class SACConfig:
         if self.expected_targets and self.critic != "post_decision":
             raise ConfigError(f"SAC config key '{where}.expected_targets' = {self.expected_targets} needs "
                               f"'{where}.critic' = 'post_decision' (the expectation is taken through the economy's model)")
-        if self.critic_curvature and self.critic != "post_decision":
-            raise ConfigError(f"SAC config key '{where}.critic_curvature' = {self.critic_curvature} needs "
-                              f"'{where}.critic' = 'post_decision' (the direction of own saving comes from the economy's model)")
         if self.critic_envelope and (self.critic != "post_decision" or self.n_step != 1):
             raise ConfigError(f"SAC config key '{where}.critic_envelope' = {self.critic_envelope} needs "
                               f"'{where}.critic' = 'post_decision' and '{where}.n_step' = 1 (the slope is taken "
@@ -240,9 +228,6 @@ class SACConfig:
         if not 0 < self.critic_envelope_until <= 1:
             raise ConfigError(f"SAC config key '{where}.critic_envelope_until' = {self.critic_envelope_until} is out "
                               f"of range; allowed: 0 < critic_envelope_until <= 1")
-        if not 0 <= self.critic_curvature_from <= 1:
-            raise ConfigError(f"SAC config key '{where}.critic_curvature_from' = {self.critic_curvature_from} is out "
-                              f"of range; allowed: 0 <= critic_curvature_from <= 1")
         for key in ("tau", "lr_final"):
             if not getattr(self, key) <= 1:
                 raise ConfigError(f"SAC config key '{where}.{key}' = {getattr(self, key)} is out of range; allowed: <= 1")
@@ -338,11 +323,9 @@ class Actor(nn.Module):
 
 class CriticEnsemble(nn.Module):
     """``m`` Q networks evaluated together (two by default): weights ``(m, in, out)``, one
-    ``baddbmm`` per layer. With ``skip``, each also has a linear path from its standardised
-    inputs to its output, ``Q(x) = MLP(x̃) + x̃ · s`` with ``s`` (m, in, 1) starting at 0."""
+    ``baddbmm`` per layer."""
 
-    def __init__(self, in_dim: int, hidden: int = 64, layers: int = 2, activation: str = "relu", m: int = 2,
-                 skip: bool = False):
+    def __init__(self, in_dim: int, hidden: int = 64, layers: int = 2, activation: str = "relu", m: int = 2):
         super().__init__()
         self.act_fn = ACTIVATIONS[activation]
         self.m = m
@@ -353,7 +336,6 @@ class CriticEnsemble(nn.Module):
             bound = _init_bound(a)
             self.weights.append(nn.Parameter(torch.empty(m, a, b).uniform_(-bound, bound)))
             self.biases.append(nn.Parameter(torch.empty(m, 1, b).uniform_(-bound, bound)))
-        self.skip = nn.Parameter(torch.zeros(m, in_dim, 1)) if skip else None
         self.register_buffer("in_shift", torch.zeros(in_dim))       # input standardisation
         self.register_buffer("in_scale", torch.ones(in_dim))
 
@@ -366,9 +348,6 @@ class CriticEnsemble(nn.Module):
         moved = (shift - self.in_shift) * self.in_scale
         b.add_(torch.einsum("i,kio->ko", moved, w).unsqueeze(1))
         w.mul_(ratio)
-        if self.skip is not None:                # the same for the linear path, its shift to the output bias
-            self.biases[-1].add_(torch.einsum("i,kio->ko", moved, self.skip).unsqueeze(1))
-            self.skip.mul_(ratio)
         self.in_shift.copy_(shift)
         self.in_scale.copy_(scale)
 
@@ -377,8 +356,6 @@ class CriticEnsemble(nn.Module):
         """Q' = rho * (Q + offset), through the last layer."""
         self.biases[-1].add_(offset).mul_(rho)
         self.weights[-1].mul_(rho)
-        if self.skip is not None:
-            self.skip.mul_(rho)
 
     def forward(self, x: Tensor, params: list[Tensor] | None = None) -> Tensor:
         """Q values (m, B) of inputs ``x`` (B, in). ``params`` (weights then biases) replaces the
@@ -395,23 +372,11 @@ class CriticEnsemble(nn.Module):
             h = torch.baddbmm(b, h, w)
             if i < k - 1:
                 h = self.act_fn(h)
-        if self.skip is not None:
-            h = torch.baddbmm(h, x, params[2 * k])
         return h.squeeze(-1)
 
     def param_list(self) -> list[Tensor]:
-        """Weights, biases and (with ``skip``) the linear path, in this order."""
-        return [*self.weights, *self.biases] + ([self.skip] if self.skip is not None else [])
-
-
-def second_difference(net: CriticEnsemble, x: Tensor, direction: Tensor, h: float) -> Tensor:
-    """(W(x + h t) + W(x − h t) − 2 W(x)) / h² (m, B) of the critics ``net`` at inputs ``x`` (B, in),
-    t the unit vector of ``direction`` (B, in) in the critics' standardised inputs and h a step in
-    those units: the curvature of W along t, exact for a W quadratic along it."""
-    scaled = direction * net.in_scale
-    step = h * scaled / scaled.norm(dim=-1, keepdim=True).clamp_min(1e-12) / net.in_scale
-    w = net(torch.cat([x, x + step, x - step])).unflatten(1, (3, -1))
-    return (w[:, 1] + w[:, 2] - 2 * w[:, 0]) / h ** 2
+        """Weights, then biases."""
+        return [*self.weights, *self.biases]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -570,7 +535,6 @@ class SAC:
             raise ConfigError(f"SAC config key 'expected_targets' = {cfg.expected_targets} needs an economy that lists "
                               "next period's observations from the post-decision state (RBC, KS)")
         self.model = model if cfg.critic == "post_decision" else None
-        self.curvature_weight = 0.0                       # critic_curvature under its ramp (set_progress)
         self.successors = successors if cfg.expected_targets else None
         if cfg.critic_envelope and own_capital_moved is None:
             raise ConfigError(f"SAC config key 'critic_envelope' = {cfg.critic_envelope} needs an economy that "
@@ -583,7 +547,7 @@ class SAC:
                            cfg.activation, cfg.state_std)
         self.actor.start_at({"init_chat": cfg.init_chat, "init_ell": cfg.init_ell})
         critic_dim = post_dim if self.model is not None else obs_dim + d
-        self.critic = CriticEnsemble(critic_dim, cfg.hidden, cfg.layers, cfg.activation, cfg.critics, cfg.critic_skip)
+        self.critic = CriticEnsemble(critic_dim, cfg.hidden, cfg.layers, cfg.activation, cfg.critics)
         # the policy that is evaluated and saved: the actor, or an average of it that smooths
         # the update-to-update jitter and the slow wander of a flat objective
         averaged = cfg.actor_ema > 0 or cfg.average_from is not None
@@ -618,8 +582,8 @@ class SAC:
         u = mean + log_std.exp() * torch.randn(mean.shape, generator=self.generator)
         return u, self.actor.to_economic(u)
 
-    def _sample(self, obs: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Reparameterised latent sample, its log-density (entropy_space) and the latent mean."""
+    def _sample(self, obs: Tensor) -> tuple[Tensor, Tensor]:
+        """Reparameterised latent sample and its log-density (entropy_space)."""
         mean, log_std = self.actor(obs)
         eps = torch.randn(mean.shape, generator=self.generator)
         u = mean + log_std.exp() * eps
@@ -628,7 +592,7 @@ class SAC:
             # log |d a / d u| = log half + log(1 - tanh(u)^2), in a stable form
             log_jac = math.log(2.0) * 2 - 2 * (u + nn.functional.softplus(-2 * u))
             logp = logp - (log_jac + torch.log(self.actor.act_half32)).sum(-1)
-        return u, logp, mean
+        return u, logp
 
     def _mean_action(self, obs: Tensor) -> Tensor:
         """The actor's mean action in economic units (no exploration noise), for successors whose
@@ -707,11 +671,9 @@ class SAC:
 
     def set_progress(self, frac: float) -> None:
         """Schedules at training progress ``frac`` in [0, 1]: cosine ones for the learning rates
-        (``lr_schedule``) and the target entropy (``target_entropy_final``); the curvature penalty's
-        ramp, the start of the policy average (``average_from``) and the end of the envelope loss
-        (``critic_envelope_until``)."""
+        (``lr_schedule``) and the target entropy (``target_entropy_final``); the start of the
+        policy average (``average_from``) and the end of the envelope loss (``critic_envelope_until``)."""
         cfg = self.cfg
-        self.curvature_weight = cfg.critic_curvature * min(max((frac - cfg.critic_curvature_from) / 0.25, 0.0), 1.0)
         w = 0.5 * (1 + math.cos(math.pi * min(max(frac, 0.0), 1.0)))      # 1 → 0
         if cfg.lr_schedule == "cosine":
             f = cfg.lr_final + (1 - cfg.lr_final) * w
@@ -727,7 +689,7 @@ class SAC:
     def soft_value(self, obs: Tensor, alpha: Tensor, ctx: Tensor | None = None) -> Tensor:
         """Soft value V(s) = Q_target(s, a) - α log π(a | s) of one sampled action a ~ π(s), (B,),
         Q_target the minimum of both target critics (REDQ: of a random pair)."""
-        u, logp, _ = self._sample(obs)
+        u, logp = self._sample(obs)
         q = self.q_values(self.critic_target, obs, u, ctx=ctx)
         if self.cfg.critics > 2:                      # REDQ: the min of a random pair
             pair = torch.randperm(self.cfg.critics, generator=self.generator)[:2]
@@ -759,9 +721,6 @@ class SAC:
             rew = (rew - self.reward_shift * _geometric(disc, self.gamma)) * self.reward_mult
             target = rew + disc * v_next
         one_step = last_obs is obs and last_act is act        # then (r, x) at (obs, act) are known
-        curvature = self.curvature_weight > 0
-        if curvature and one_step and model_out is None:      # x at (obs, act), shared with the penalty
-            model_out = self._model(obs, act, ctx)
         q = self.q_values(self.critic, obs, act, ctx=ctx, model_out=model_out if one_step else None)
         loss = (q - target).square().mean(1).sum()
         if self.own_capital_moved is not None and self.envelope_on:
@@ -769,10 +728,6 @@ class SAC:
             slope, target = self.envelope_slopes(obs[:b], act[:b], next_obs[:b], None if ctx is None else ctx[:b],
                                                  None if next_ctx is None else next_ctx[:b])
             loss = loss + self.cfg.critic_envelope * (slope - target).square().mean(1).sum()
-        if curvature:
-            m = self.cfg.critic_curvature_batch
-            x = model_out[1][:m] if one_step else None
-            loss = loss + self.curvature_weight * self.saving_curvature(obs[:m], act[:m], None if ctx is None else ctx[:m], x)
         return loss
 
     def envelope_slopes(self, obs: Tensor, act: Tensor, next_obs: Tensor, ctx: Tensor | None = None,
@@ -829,28 +784,13 @@ class SAC:
             target = s_bar + omega * (target - s_bar)
         return slope, target
 
-    def saving_curvature(self, obs: Tensor, act: Tensor, ctx: Tensor | None = None, x: Tensor | None = None) -> Tensor:
-        """Mean over the batch of each critic's squared second difference along own saving, summed
-        over critics: ((W(x + h t) + W(x − h t) − 2 W(x)) / h²)², x the post-decision features of
-        (obs, act), t the unit direction (in standardised inputs) in which they move when the
-        household consumes less, h = ``critic_curvature_step``. Zero for a W linear in that direction.
-        ``x``: the features at (obs, act), if already known."""
-        with torch.no_grad():
-            e = torch.zeros_like(act)
-            e[..., 0] = 1e-2                              # latent ĉ: consuming more or less, hours held
-            x = (self._model(obs, act, ctx)[1] if x is None else x).float()
-            t = (self._model(obs, act - e, ctx)[1] - self._model(obs, act + e, ctx)[1]).float()
-        return second_difference(self.critic, x, t, self.cfg.critic_curvature_step).square().mean(1).sum()
-
     def actor_loss(self, obs, ctx=None) -> tuple[Tensor, Tensor]:
         alpha = self.log_alpha.detach().exp()
         frozen = [p.detach() for p in self._critic_params]
-        u, logp, mean = self._sample(obs)
+        u, logp = self._sample(obs)
         q = self.q_values(self.critic, obs, u, frozen, ctx=ctx)
         q = q.amin(0) if self.cfg.critics == 2 else q.mean(0)
         loss = (alpha * logp - q).mean()
-        if self.cfg.mean_penalty > 0:
-            loss = loss + self.cfg.mean_penalty * torch.relu(mean.abs() - self.cfg.mean_bound).square().sum(-1).mean()
         return loss, logp.detach()
 
     def update(self, buffer: ReplayBuffer) -> dict[str, Tensor]:
@@ -864,7 +804,7 @@ class SAC:
             nn.utils.clip_grad_norm_(self._critic_params, cfg.grad_clip)
         self.opt_critic.step()
         out = {"qf_loss": qf_loss.detach()}
-        if self.updates >= cfg.critic_warmup and self.updates % cfg.actor_every == 0:
+        if self.updates % cfg.actor_every == 0:
             actor_loss, logp = self.actor_loss(batch.obs, batch.ctx)
             loss = actor_loss
             if cfg.autotune:

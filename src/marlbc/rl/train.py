@@ -187,14 +187,15 @@ def _set_economy_state(eco, st: dict) -> None:
     eco.generator.set_state(st["generator"])
 
 
-def _run_identity(cfg: dict, arm: str, n: int, seed: int, sc: SACConfig, budget: int) -> dict:
+def _run_identity(cfg: dict, arm: str, n: int, seed: int, budget: int) -> dict:
     """What a checkpoint must match to be resumed (and what policy.pt and train.nc record):
-    ``run_hash`` covers only what this run depends on (``config.job_settings``: its arm without
-    the sweep over n, calibration, economy settings; and SAC, n, seed, budget); ``code_version``
-    the package code that trains it (:func:`marlbc.code_version.code_version`, as the pipeline's
-    params), so that a killed job does not resume under edited code; the ``config_hash`` of every
-    output is that of the whole resolved config."""
-    relevant = {**_config.job_settings(cfg, arm), "sac": sc.as_dict(), "n": n, "seed": seed, "budget": budget}
+    ``run_hash`` covers only the settings this run depends on (``config.job_settings``: its arm
+    without the sweep over n, its SAC settings included, calibration, economy settings; and n,
+    seed, budget); ``code_version`` the package code that trains it, defaults of ``SACConfig``
+    included (:func:`marlbc.code_version.code_version`, as the pipeline's params), so that a
+    killed job does not resume under edited code; the ``config_hash`` of every output is that
+    of the whole resolved config."""
+    relevant = {**_config.job_settings(cfg, arm), "n": n, "seed": seed, "budget": budget}
     return {"arm": arm, "n": n, "seed": seed, "preset": cfg["preset"], "budget_updates": budget,
             "run_hash": _config.config_hash(relevant), "code_version": code_version(__name__, entry="run_train")}
 
@@ -211,8 +212,8 @@ def run_identity(cfg: dict, arm: str, n: int, seed: int, preset: str | None = No
     """The identity that a run of ``arm`` (n, seed) trained under ``cfg`` and ``preset`` records in
     its ``policy.pt``: compare a policy's ``run_hash`` with it to tell whether the arm's
     settings changed since the policy was trained."""
-    rcfg, _, sc, budget = _run_settings(cfg, arm, preset)
-    return _run_identity(rcfg, arm, n, seed, sc, budget)
+    rcfg, _, _, budget = _run_settings(cfg, arm, preset)
+    return _run_identity(rcfg, arm, n, seed, budget)
 
 
 def select_policy(evals: list[dict], sc: SACConfig) -> dict:
@@ -515,7 +516,7 @@ def train(cfg: dict, arm: str, n: int | None, seed: int, out_dir: str | Path, pr
     if n < 1:
         raise _config.ConfigError(f"n = {n} households is not allowed; need n >= 1")
     gamma = float(_config.arm_calibration(rcfg, arm)["beta"])     # RL discount = household's beta
-    ident = _run_identity(rcfg, arm, n, seed, sc, budget)
+    ident = _run_identity(rcfg, arm, n, seed, budget)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in (POLICY_FILE, LAST_POLICY_FILE, LOG_FILE, CHECKPOINT_FILE):
