@@ -305,11 +305,11 @@ def test_a_target_of_another_preset_is_refused_naming_the_preset_that_writes_it(
 
 def test_a_run_outside_the_presets_sweep_is_refused_by_name(cfg):
     ci = config.resolve(cfg, "ci")
-    config.check_run(ci, "ks", 50, 1)                         # in the ci sweep
-    with pytest.raises(ConfigError, match=r"n = 100 is not in the ci preset's sweep of arm 'ks' \(n: \[50, 500\]\)"):
+    config.check_run(ci, "ks", 10, 1)                         # in the ci sweep
+    with pytest.raises(ConfigError, match=r"n = 100 is not in the ci preset's sweep of arm 'ks' \(n: \[10, 500\]\)"):
         config.check_run(ci, "ks", 100, 0)
     with pytest.raises(ConfigError, match=r"seed 2 is not among the ci preset's seeds \(\[0, 1\]\)"):
-        config.check_run(ci, "ks", 50, 2)
+        config.check_run(ci, "ks", 10, 2)
     with pytest.raises(ConfigError, match="unknown arm 'kss'; allowed: rbc_closed_form"):
         config.check_run(ci, "kss", 50, 0)
     config.check_run(config.resolve(cfg, "full"), "ks", 500, 2)
