@@ -307,6 +307,36 @@ def test_capital_weighted_error_and_share_distance_by_hand():
     assert capital_share_distance(np.array([2.0, 0.0, 0.0]), k_ref) == pytest.approx(1.0, rel=1e-12)
 
 
+def test_C3_metrics_by_hand():
+    """k* = (1, 1, 0, 4), k = (1.1, 0.8, 3, 5): relative errors 0.1, 0.2, 0.25 over the holders
+    (the corner has none), median 0.2; ranks move with any increasing map and flip with a
+    decreasing one; no spread, no rank correlation."""
+    from marlbc.evaluation.allocations import median_relative_error, rank_correlation
+
+    assert median_relative_error(np.array([1.1, 0.8, 3.0, 5.0]), np.array([1.0, 1.0, 0.0, 4.0])) == pytest.approx(0.2, rel=1e-12)
+    assert np.isnan(median_relative_error(np.ones(3), np.zeros(3)))
+    x = np.array([0.3, 2.0, 1.0, 7.0])
+    assert rank_correlation(np.exp(x), x) == pytest.approx(1.0, rel=1e-12)
+    assert rank_correlation(-x ** 3, x) == pytest.approx(-1.0, rel=1e-12)
+    assert np.isnan(rank_correlation(np.ones(4), x))
+
+
+def test_match_types_pairs_households_by_their_productivities():
+    """A game file with the households of a 3 × 3 grid in another order (κ repeated, so λ breaks
+    the ties): p lists the reference in the evaluation's order; other types give None."""
+    from marlbc.evaluation.allocations import match_types
+
+    kappa, lam = (a.ravel() for a in np.meshgrid([0.98, 1.0, 1.02], [0.98, 1.0, 1.02]))
+    perm = np.array([4, 8, 0, 3, 7, 1, 6, 2, 5])
+    k = np.arange(9.0) + 10.0                     # a variable of each household
+    p = match_types(kappa, lam, kappa[perm], lam[perm])
+    np.testing.assert_array_equal(kappa[perm][p], kappa)
+    np.testing.assert_array_equal(lam[perm][p], lam)
+    np.testing.assert_array_equal(k[perm][p], k)
+    assert match_types(kappa, lam, kappa, lam + 0.01) is None
+    assert match_types(kappa, lam, kappa[:8], lam[:8]) is None
+
+
 def test_C3_reports_its_error_weighted_by_capital(cfg, tmp_path):
     """Seed 0 holds 1.1 times the game's capital, household by household: median error and
     capital-weighted error 0.1, share distance 0. Seed 1 moves 5 % of the game's capital from the

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..benchmarks.game import GameSolveError, income as game_income, solve_game, solve_game_at_ratio
+from ..evaluation.allocations import median_relative_error
 from ..evaluation.statistics import capital_share_distance, capital_weighted_error, productivity_elasticities
 from .common import EvalRun, Metric, worst
 
@@ -89,8 +90,7 @@ def wedge_row(n: int, cal: dict, kappa, lam, per_seed: dict, rs: list[EvalRun]) 
         k = r.ds["k_ss"].values
         try:
             sol, beta = solve_game_at_ratio(cal, kappa, lam, game_income(cal, kappa, lam, k, r.ds["ell_ss"].values).x)
-            pos = sol.k > 0
-            at_ratio[r.seed] = float(np.median(np.abs(k[pos] / sol.k[pos] - 1.0)))
+            at_ratio[r.seed] = median_relative_error(k, sol.k)
             wedge = 1.0 / beta - 1.0 / cal["beta"]
         except (ValueError, GameSolveError, np.linalg.LinAlgError):   # an aggregate no common wedge reaches
             at_ratio[r.seed], wedge = float("nan"), float("nan")

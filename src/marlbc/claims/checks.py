@@ -89,6 +89,7 @@ from ..benchmarks.game import (euler_tolerance, residuals as game_residuals, sol
 from ..evaluation.cost import (RESUMED_NOTE, arm_budget, equal_workload_scale, job_seconds, read_benchmark_tsv,
                                train_wall_seconds)
 from ..evaluation.evaluate import IRF_VARIABLES, PERSISTENCE_SHOCK
+from ..evaluation.allocations import match_types, median_relative_error, rank_correlation
 from ..evaluation.statistics import COLLAPSE_SHARE, at_bound, closed_form_errors, trend_drift
 from ..evaluation.io import open_checked, parse_run_path, run_key
 from . import c3_diagnostics as c3_rows
@@ -393,19 +394,11 @@ def _game_state(cfg: dict, n: int, kappa: np.ndarray, lam: np.ndarray, files: li
         m = _GAME_RE.search(Path(f).name)
         if m and int(m.group("n")) == n:
             ds = open_checked(f, ["k", "ell", "c", "kappa", "lambda"], ["household"])
-            gk, gl = ds["kappa"].values, ds["lambda"].values
-            state = {x: ds[x].values for x in ("k", "ell", "c")}
-            if np.allclose(gk, kappa) and np.allclose(gl, lam):
-                return state, f
-            order_g = np.lexsort((gl, gk))
-            order_e = np.lexsort((lam, kappa))
-            if np.allclose(gk[order_g], kappa[order_e]) and np.allclose(gl[order_g], lam[order_e]):
-                out = {x: np.empty(n) for x in state}
-                for x in state:
-                    out[x][order_e] = state[x][order_g]
-                return out, f
-            raise ValueError(f"game benchmark '{f}' has other productivities (kappa, lambda) than the "
-                             f"heterogeneous evaluation with n = {n}")
+            p = match_types(kappa, lam, ds["kappa"].values, ds["lambda"].values)
+            if p is None:
+                raise ValueError(f"game benchmark '{f}' has other productivities (kappa, lambda) than the "
+                                 f"heterogeneous evaluation with n = {n}")
+            return {x: ds[x].values[p] for x in ("k", "ell", "c")}, f
     sol = solve_game(_config.arm_calibration(cfg, "heterogeneous"), kappa, lam)
     return {"k": sol.k, "ell": sol.ell, "c": sol.c}, "marlbc.benchmarks.game.solve_game (no game_n{n}.nc given)"
 
@@ -433,9 +426,7 @@ def check_C3(cfg: dict, inputs) -> dict:
         per_seed = {}
         for r in rs:
             k = r.ds["k_ss"].values
-            rho = float(stats.spearmanr(k, kg).statistic) if np.ptp(k) > 0 and np.ptp(kg) > 0 else float("nan")
-            med = float(np.median(np.abs(k[pos] / kg[pos] - 1.0))) if pos.any() else float("nan")
-            per_seed[r.seed] = {"spearman": rho, "median_rel_err": med, "cv_k": float(k.std() / k.mean()),
+            per_seed[r.seed] = {"spearman": rank_correlation(k, kg), "median_rel_err": median_relative_error(k, kg), "cv_k": float(k.std() / k.mean()),
                                 "learned_k_min": float(k.min()), "learned_k_max": float(k.max())}
             if "ell_ss" in r.ds and pos.any():                 # the game's Euler conditions at the learned steady state
                 e = game_residuals(cal, kappa, lam, k, r.ds["ell_ss"].values, r.ds["c_ss"].values).euler

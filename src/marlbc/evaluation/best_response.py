@@ -39,6 +39,7 @@ from ..economy.base import DTYPE
 from ..economy.rbc import cash_on_hand, factor_prices, own_margins
 from .io import open_checked
 from .policies import act
+from .allocations import median_relative_error, rank_correlation
 
 COARSE = np.linspace(-2.0, 2.0, 41)      # log k̄ / k_start
 FINE = np.linspace(-0.05, 0.05, 21)      # log k̄ / best coarse k̄
@@ -108,8 +109,6 @@ def report(cfg: dict, run_dir: str | Path, households: list[int] | None = None, 
     """Print the best responses of ``households`` (default: all) of the run in ``run_dir``
     (``policy.pt``, ``eval.nc``) against the learned policy, and how far they are from the game
     and from the game at the run's θ (module docstring). ``cfg``: a loaded config."""
-    from scipy.stats import spearmanr
-
     from ..benchmarks.game import GameSolveError, solve_game
     from ..rl.policy import load_policy
 
@@ -139,10 +138,9 @@ def report(cfg: dict, run_dir: str | Path, households: list[int] | None = None, 
               f"best response {br['k_best']:8.3f}  gain {br['gain_ce_pct']:.4f} %{'  (grid edge)' if br['at_grid_edge'] else ''}",
               flush=True)
     kl, kg, kb = np.array(rows).T
-    pos = kg > 0
-    print(f"over these {len(kl)} households: median |k_best/k_learned − 1| {np.median(np.abs(kb / kl - 1)):.3f}; median |k_best/k_game − 1| "
-          f"{np.median(np.abs(kb[pos] / kg[pos] - 1)):.3f} (learned: {np.median(np.abs(kl[pos] / kg[pos] - 1)):.3f}); "
-          f"Spearman(best, game) {spearmanr(kb, kg)[0]:.3f}; CV of k: best {kb.std() / kb.mean():.3f}, learned "
+    print(f"over these {len(kl)} households: median |k_best/k_learned − 1| {median_relative_error(kb, kl):.3f}; median "
+          f"|k_best/k_game − 1| {median_relative_error(kb, kg):.3f} (learned: {median_relative_error(kl, kg):.3f}); "
+          f"Spearman(best, game) {rank_correlation(kb, kg):.3f}; CV of k: best {kb.std() / kb.mean():.3f}, learned "
           f"{kl.std() / kl.mean():.3f}, game {kg.std() / kg.mean():.3f}")
     if not (math.isfinite(theta) and theta > 0):
         return
@@ -152,7 +150,6 @@ def report(cfg: dict, run_dir: str | Path, households: list[int] | None = None, 
         print(f"the game at θ = {theta:.3f} has no steady state here ({type(e).__name__})")
         return
     kt = k_theta[list(households)]
-    at = kt > 0
-    print(f"the game at θ = {theta:.3f}: median |k_best/k_game(θ) − 1| {np.median(np.abs(kb[at] / kt[at] - 1)):.3f} "
-          f"(learned: {np.median(np.abs(kl[at] / kt[at] - 1)):.3f}); CV of k over all {n} households "
+    print(f"the game at θ = {theta:.3f}: median |k_best/k_game(θ) − 1| {median_relative_error(kb, kt):.3f} "
+          f"(learned: {median_relative_error(kl, kt):.3f}); CV of k over all {n} households "
           f"{k_theta.std() / k_theta.mean():.3f}")

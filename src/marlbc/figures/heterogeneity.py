@@ -7,8 +7,10 @@ its economies) — and ``results/benchmarks/game_n<N>.nc`` — per household ``k
 
 Panels: (a) Lorenz curves of capital: learned heterogeneous (the arm's first n present, each
 seed), the game at that n, the learned homogeneous baseline; (b) per-household steady-state
-capital, learned against the game, every n with a game file, with the 45° line, the Spearman
-rank correlation and the median relative error (the C3 metrics; households matched by (κ, λ));
+capital, learned against the game on log axes (C3's relative error is the distance from the 45°
+line), every n with a game file, the game's corners at the left, with the ±5 % band and, per n,
+the worst seed's Spearman rank correlation and the seeds' median relative errors (the C3
+metrics; households matched by (κ, λ));
 (c, d) learned ĉ against cash on hand a, coloured by κ and by λ.
 """
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..evaluation.allocations import match_types, median_relative_error, rank_correlation
 from . import common
 from .ks_wealth import gini_from_lorenz, lorenz
 
@@ -27,30 +30,58 @@ GAME_VARS = ("k", "kappa", "lambda")
 
 
 def match(learned, game) -> tuple[np.ndarray, np.ndarray]:
-    """(learned k_ss, game k) of the same households, matched by (κ, λ) (both sorted the same way).
-    Raises FigureInputError when the two files do not hold the same types."""
-    def key(ds):
-        kap = np.round(np.asarray(ds["kappa"].values, float), 10)
-        lam = np.round(np.asarray(ds["lambda"].values, float), 10)
-        return np.lexsort((lam, kap)), kap, lam
-
-    il, kl, ll = key(learned.ds)
-    ig, kg, lg = key(game)
-    if len(il) != len(ig) or not (np.allclose(kl[il], kg[ig]) and np.allclose(ll[il], lg[ig])):
+    """(learned k_ss, game k) of the same households, matched by (κ, λ). Raises FigureInputError
+    when the two files do not hold the same household types."""
+    p = match_types(learned.ds["kappa"].values, learned.ds["lambda"].values, game["kappa"].values, game["lambda"].values)
+    if p is None:
         raise common.FigureInputError(
             f"'{learned.path}' and '{game.attrs.get('source_path', 'the game file')}' do not hold the same "
             f"household types (κ, λ); cannot match households")
-    return (np.asarray(learned.ds["k_ss"].values, float)[il], np.asarray(game["k"].values, float)[ig])
+    return np.asarray(learned.ds["k_ss"].values, float), np.asarray(game["k"].values, float)[p]
 
 
-def c3_metrics(k_learned: np.ndarray, k_game: np.ndarray) -> tuple[float, float]:
-    """Spearman rank correlation and median relative error |k/k_game − 1| (over k_game > 0)."""
-    from scipy.stats import spearmanr
-
-    rho = float(spearmanr(k_learned, k_game).statistic) if len(k_game) > 2 else float("nan")
-    pos = k_game > 0
-    med = float(np.median(np.abs(k_learned[pos] / k_game[pos] - 1.0))) if pos.any() else float("nan")
-    return rho, med
+def plot_against_game(ax, groups: dict, games: dict, rank_min: float, med_max: float) -> None:
+    """Panel (b): learned against game capital per household on log axes, where C3's relative
+    error is the vertical distance from the 45° line; a colour per n, a marker per seed; the
+    game's corners (k_i = 0, left out of the median) on a line of their own at the left."""
+    both = sorted(n for n in groups if n in games)
+    cols = dict(zip(both, common.colors(len(both))))
+    markers = "os^vD<>"
+    pairs = {n: [(r.seed, *match(r, games[n])) for r in groups[n]] for n in both}
+    held = np.concatenate([kg[kg > 0] for n in both for _, _, kg in pairs[n]] or [np.ones(1)])
+    learned = np.concatenate([kl[kl > 0] for n in both for _, kl, _ in pairs[n]] + [held])  # log axes: > 0
+    corner_x = held.min() / 3.0                  # where the game's corners are drawn
+    hi = max(held.max(), learned.max()) * 1.5
+    xlo, ylo = corner_x / 1.3, learned.min() / 1.5
+    seeds = sorted({sd for n in both for sd, _, _ in pairs[n]})
+    by_n, keys = [], []
+    for n in both:
+        rhos, meds = [], []
+        for sd, kl, kg in pairs[n]:
+            rhos.append(rank_correlation(kl, kg))
+            meds.append(median_relative_error(kl, kg))
+            j = seeds.index(sd)
+            ax.plot(np.where(kg > 0, kg, corner_x), kl, markers[j % len(markers)], color=cols[n], ms=3.5, alpha=0.75,
+                    mfc="none" if j else None)
+        ok = min(rhos) >= rank_min and max(meds) <= med_max
+        by_n.append(ax.plot([], [], "s", color=cols[n], label=f"n = {n}: rank corr ≥ {min(rhos):.3f}, median err "
+                f"{min(meds):.1%}–{max(meds):.1%}{'' if ok else ' (fails)'}")[0])
+    for j, sd in enumerate(seeds):
+        keys += ax.plot([], [], markers[j % len(markers)], color="0.4", ms=3.5, mfc="none" if j else None, label=f"seed {sd}")
+    x = np.geomspace(min(xlo, ylo), hi, 50)
+    keys.append(ax.fill_between(x, x * (1 - med_max), x * (1 + med_max), color="0.5", alpha=0.35, lw=0,
+                                label=f"within ±{med_max:.0%} of the game"))
+    keys += ax.plot(x, x, color="black", lw=0.8, ls="--", label="45° line")
+    if any((kg <= 0).any() for n in both for _, _, kg in pairs[n]):
+        ax.axvline(corner_x, color="0.5", lw=0.8, ls=":")
+        ax.annotate("game k_i = 0 (k ≥ 0 binds)", (corner_x, ylo), xytext=(3, 3), textcoords="offset points",
+                    fontsize=6.5, color="0.3", va="bottom")
+    ax.set(xscale="log", yscale="log", xlim=(xlo, hi), ylim=(ylo, hi),
+           xlabel="game steady-state capital k_i (model units, log scale)",
+           ylabel="learned steady-state capital k_i (log scale)",
+           title=f"per household: learned vs game (C3: rank corr ≥ {rank_min:g}, median err ≤ {med_max:.0%})")
+    ax.add_artist(ax.legend(handles=by_n, loc="upper left", bbox_to_anchor=(0.05, 1.0), fontsize=6.3))
+    ax.legend(handles=keys, loc="lower right", fontsize=6.3)
 
 
 @common.styled
@@ -94,25 +125,7 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
              title="Lorenz curves of steady-state capital")
     ax_l.legend(loc="upper left", fontsize=6.5)
 
-    # (b) learned vs game, per household
-    both = [n for n in groups if n in games]
-    cols = dict(zip(both, common.colors(len(both))))
-    markers = "os^vD<>"
-    lo, hi = np.inf, -np.inf
-    for n in both:
-        for j, r in enumerate(groups[n]):
-            kl, kg = match(r, games[n])
-            rho, med = c3_metrics(kl, kg)
-            ax_s.plot(kg, kl, markers[j % len(markers)], color=cols[n], ms=4, alpha=0.75, mfc="none" if j else None,
-                      label=f"n = {n}, seed {r.seed}: rank corr {rho:.3f}, median rel. err {med:.1%}")
-            lo, hi = min(lo, kg.min(), kl.min()), max(hi, kg.max(), kl.max())
-    if np.isfinite(lo):
-        pad = 0.04 * (hi - lo or 1.0)
-        ax_s.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="black", lw=1.0, ls="--", label="45° line")
-        ax_s.set(xlim=(lo - pad, hi + pad), ylim=(lo - pad, hi + pad))
-    ax_s.set(xlabel="game steady-state capital k_i (model units)", ylabel="learned steady-state capital k_i",
-             title=f"per household: learned vs game (C3: rank corr ≥ {rank_min:g}, median err ≤ {med_max:.0%})")
-    ax_s.legend(loc="upper left", fontsize=6.5)
+    plot_against_game(ax_s, groups, games, rank_min, med_max)
 
     # (c, d) chat against wealth, coloured by type
     rs = groups[main_n]
@@ -134,6 +147,9 @@ def plot(cfg: dict, inputs: list[Path], pdf: Path, png: Path) -> None:
     cap = (f"{arms_txt} {base_txt}. Benchmark: steady state of the n-player game in which each household takes "
            f"its own effect on prices into account (3n conditions, k ≥ 0), results/benchmarks/game_n<N>.nc for "
            f"{games_txt}. Learned steady state: final quarter of the shock-free rollout (A = 1), mean over the "
-           f"rollout's economies; panels c, d pool the seeds of n = {main_n}.")
+           f"rollout's economies. Panel b: log axes, on which C3's relative error is the distance from the 45° "
+           f"line; the game's corners (k_i = 0, left out of the median) on the dotted line; per n the worst "
+           f"seed's rank correlation and the seeds' range of median errors. Panels c, d pool the seeds of "
+           f"n = {main_n}.")
     common.add_caption(fig, cap, title="Heterogeneous households: learned steady state against the n-player game")
     common.save(fig, pdf, png)
