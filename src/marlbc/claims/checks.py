@@ -426,7 +426,8 @@ def check_C3(cfg: dict, inputs) -> dict:
         per_seed = {}
         for r in rs:
             k = r.ds["k_ss"].values
-            per_seed[r.seed] = {"spearman": rank_correlation(k, kg), "median_rel_err": median_relative_error(k, kg), "cv_k": float(k.std() / k.mean()),
+            per_seed[r.seed] = {"spearman": rank_correlation(k, kg), "median_rel_err": median_relative_error(k, kg),
+                                "cv_k": float(k.std() / k.mean()),
                                 "learned_k_min": float(k.min()), "learned_k_max": float(k.max())}
             if "ell_ss" in r.ds and pos.any():                 # the game's Euler conditions at the learned steady state
                 e = game_residuals(cal, kappa, lam, k, r.ds["ell_ss"].values, r.ds["c_ss"].values).euler

@@ -49,7 +49,9 @@ def plot_against_game(ax, groups: dict, games: dict, rank_min: float, med_max: f
     markers = "os^vD<>"
     pairs = {n: [(r.seed, *match(r, games[n])) for r in groups[n]] for n in both}
     held = np.concatenate([kg[kg > 0] for n in both for _, _, kg in pairs[n]] or [np.ones(1)])
-    learned = np.concatenate([kl[kl > 0] for n in both for _, kl, _ in pairs[n]] + [held])  # log axes: > 0
+    # log axes: positive values only; the game's holders join the learned ones in setting the
+    # lower limit, so that the 45° line stays in view
+    learned = np.concatenate([kl[kl > 0] for n in both for _, kl, _ in pairs[n]] + [held])
     corner_x = held.min() / 3.0                  # where the game's corners are drawn
     hi = max(held.max(), learned.max()) * 1.5
     xlo, ylo = corner_x / 1.3, learned.min() / 1.5
