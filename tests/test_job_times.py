@@ -1,6 +1,5 @@
 """benchmarks/job_times.py: a run's Snakemake benchmark files, each read once and summed."""
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -8,15 +7,13 @@ from pathlib import Path
 import pytest
 from numpy.testing import assert_allclose
 
-REPO = Path(__file__).resolve().parents[1]
-SCRIPT = REPO / "benchmarks" / "job_times.py"
+from .workflow_utils import ROOT, load_benchmark_script
+
+SCRIPT = ROOT / "benchmarks" / "job_times.py"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("job_times", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark_script("job_times")
 
 
 def write_tsv(path: Path, s: float, max_rss: float) -> None:

@@ -3,8 +3,10 @@ the figures that measure the machine rather than the economy."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import xarray as xr
@@ -29,6 +31,18 @@ IGNORED_VARS = {
 }
 
 
+
+
+def load_benchmark_script(name: str):
+    """The module of ``benchmarks/<name>.py``, imported as its command line runs it: with its
+    folder on ``sys.path`` (``estimate_preset`` imports ``job_times`` from there)."""
+    folder = str(ROOT / "benchmarks")
+    if folder not in sys.path:
+        sys.path.append(folder)
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def copy_repo(dst: Path) -> Path:
