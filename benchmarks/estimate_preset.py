@@ -11,7 +11,9 @@ Snakemake's benchmark files (read by ``job_times.py``) and each slice's ``train.
 
 - a training job of U updates is estimated at a + b U seconds: b the seconds per update of the
   slice's training loop (``wall_s`` from update 0 to its last, evaluations during training
-  included), a the rest of the job's wall time (start, warm-up, outputs);
+  included; the arm's schedules run over the slice, so that it mixes their phases, e.g. the
+  ``ks`` arm's envelope loss over the first half, as the whole job does), a the rest of the
+  job's wall time (start, warm-up, outputs);
 - an evaluation, and each benchmark, at its measured time;
 - every seed's jobs and the benchmarks are laid on C lanes longest first, as ``snakemake
   --cores C`` runs them, and the makespan is printed with each rule's total.
