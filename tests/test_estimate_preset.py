@@ -1,11 +1,13 @@
 """benchmarks/estimate_preset.py: the slices it runs, the costs it reads from them, the lanes it lays out."""
 
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 from numpy.testing import assert_allclose
 
 from marlbc import config
@@ -61,3 +63,29 @@ def test_command_line_refuses_an_unknown_preset():
                        capture_output=True, text=True)
     assert r.returncode != 0
     assert "'huge'" in r.stderr and "full" in r.stderr
+
+
+@pytest.mark.pipeline
+def test_the_estimate_runs_the_pipeline_on_slices_of_the_preset_end_to_end(tmp_path):
+    """The smoke preset with 50 updates between evaluations, one interval a slice: Snakemake
+    runs every (arm, n) of the preset on its first seed at 50 updates, and the estimate prints a
+    row for each with the totals."""
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for spec in raw["arms"].values():
+        spec.setdefault("sac", {})["eval_every"] = 50
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(raw))
+    scratch = tmp_path / "scratch"
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "estimate_preset.py"), "--preset", "smoke",
+                        "--intervals", "1", "--config", str(tmp_path / "config.yaml"), "--keep", str(scratch)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    smoke = config.resolve(config.load(tmp_path / "config.yaml"), "smoke")
+    for arm, spec in smoke["arms"].items():
+        for n in spec["n"]:
+            assert re.search(rf"^{arm}\s+{n}\s+{spec['budget']['updates']:,}\s", r.stdout, re.M), (arm, n, r.stdout)
+            with xr.open_dataset(scratch / "results/smoke/runs" / arm / f"n{n}" / "seed0" / "train.nc") as ds:
+                assert ds["update"].values.tolist() == [0, 50]                  # one interval of 50 updates
+            assert not (scratch / "results/smoke/runs" / arm / f"n{n}" / "seed1").exists()
+    for rule, jobs in (("training", 5), ("evaluation", 5), ("benchmarks", 4)):
+        assert re.search(rf"^{rule}\s+{jobs} jobs", r.stdout, re.M), r.stdout
+    assert "on 2 cores, longest first: about" in r.stdout
