@@ -45,7 +45,14 @@ wait_for() {
     done
     return 1
 }
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# /run/slurm/<daemon>.pid names a live process of that daemon. A pid file left by a machine that
+# was stopped without stopping the daemons can name a pid that now belongs to another process
+# (pids repeat after a boot): the process's name must be the daemon's too.
+pid_alive() {
+    local pid
+    [ -f "$1" ] && pid=$(cat "$1") && kill -0 "$pid" 2>/dev/null \
+        && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$(basename "$1" .pid)" ]
+}
 stop_pidfile() {   # stop a daemon that this script started (known by its pid file)
     local pidfile=$1 pid i
     pid_alive "$pidfile" || return 0
