@@ -79,6 +79,11 @@ def loop_seconds(train_nc: Path) -> float:
     return float(wall[-1] - wall[0])
 
 
+def run_dir(results: str, arm: str, n: int, seed: int) -> str:
+    """A training job's folder, as the workflow names it (``workflow/rules/common.smk``)."""
+    return f"{results}/runs/{arm}/n{n}/seed{seed}"
+
+
 def lay_out(durations: list[float], cores: int) -> float:
     """Makespan of jobs laid longest first, each on the lane that frees up first."""
     lanes = [0.0] * cores
@@ -119,7 +124,7 @@ def main() -> None:
     seed = resolved["seeds"][0]
     cases = [(arm, n) for arm, spec in resolved["arms"].items() for n in spec["n"]]
     # what the preset runs but aggregation, figures and claims: the rule `benchmarks` and the evaluations
-    targets = ["benchmarks"] + [f"{results}/runs/{arm}/n{n}/seed{seed}/eval.nc" for arm, n in cases]
+    targets = ["benchmarks"] + [f"{run_dir(results, arm, n, seed)}/eval.nc" for arm, n in cases]
     scratch = Path(args.keep or tempfile.mkdtemp(prefix="marlbc-estimate-"))
     scratch.mkdir(parents=True, exist_ok=True)
     shutil.copy(args.config, scratch / "config.yaml")
@@ -135,7 +140,7 @@ def main() -> None:
     train, evaluate = [], []
     for arm, n in cases:
         key = (arm, n, seed)
-        loop = loop_seconds(scratch / results / "runs" / arm / f"n{n}" / f"seed{seed}" / "train.nc")
+        loop = loop_seconds(scratch / run_dir(results, arm, n, seed) / "train.nc")
         a, b = fit_job(times["train"][key][0], loop, sliced[arm])
         updates = resolved["arms"][arm]["budget"]["updates"]
         job, ev = a + b * updates, times["evaluate"][key][0]

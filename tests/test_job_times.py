@@ -11,9 +11,7 @@ from .workflow_utils import ROOT, load_benchmark_script
 
 SCRIPT = ROOT / "benchmarks" / "job_times.py"
 
-
-def load_script():
-    return load_benchmark_script("job_times")
+jt = load_benchmark_script("job_times")
 
 
 def write_tsv(path: Path, s: float, max_rss: float) -> None:
@@ -37,7 +35,7 @@ def run_tree(tmp_path):
 
 
 def test_each_benchmark_file_is_counted_once_under_its_rule(run_tree):
-    times = load_script().job_times(run_tree / "ci", root=run_tree.parent)
+    times = jt.job_times(run_tree / "ci", root=run_tree.parent)
     assert sorted(times["train"]) == [("ks", 500, 0), ("ks", 500, 1), ("rbc", 1, 0)]
     assert_allclose(sum(v[0] for v in times["train"].values()), 1060.75, rtol=1e-12)
     assert_allclose(sum(v[0] for v in times["evaluate"].values()), 27.0, rtol=1e-12)
