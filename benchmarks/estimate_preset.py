@@ -50,12 +50,14 @@ def eval_every(cfg: dict, arm: str) -> int:
 
 
 def slice_overlay(raw: dict, preset: str, factor: int) -> tuple[dict, dict[str, int]]:
-    """The config overlay (``snakemake --configfile``) that runs ``preset`` on its first seed with
-    ``factor`` × E updates a training job, E the arm's ``eval_every``; and those updates by arm,
-    as the pipeline resolves them."""
+    """The config overlay (``snakemake --configfile``) that runs ``preset`` on each arm's first
+    seed with ``factor`` × E updates a training job, E the arm's ``eval_every``; and those updates
+    by arm, as the pipeline resolves them."""
     resolved = config.resolve(raw, preset)
     spec = copy.deepcopy(raw["presets"][preset])
     spec["seeds"] = resolved["seeds"][:1]
+    if "arm_seeds" in spec:
+        spec["arm_seeds"] = {arm: seeds[:1] for arm, seeds in spec["arm_seeds"].items()}
     spec["arm_budget_scale"] = {arm: factor * eval_every(resolved, arm) / s["budget"]["updates"]
                                 for arm, s in raw["arms"].items()}
     merged = copy.deepcopy(raw)
@@ -121,32 +123,32 @@ def main() -> None:
     raw = config.load(args.config)
     resolved = config.resolve(raw, args.preset)
     results, _ = config.output_dirs(args.preset)
-    seed = resolved["seeds"][0]
+    seeds = {arm: config.arm_seeds(resolved, arm) for arm in resolved["arms"]}
     cases = [(arm, n) for arm, spec in resolved["arms"].items() for n in spec["n"]]
     # what the preset runs but aggregation, figures and claims: the rule `benchmarks` and the evaluations
-    targets = ["benchmarks"] + [f"{run_dir(results, arm, n, seed)}/eval.nc" for arm, n in cases]
+    targets = ["benchmarks"] + [f"{run_dir(results, arm, n, seeds[arm][0])}/eval.nc" for arm, n in cases]
     scratch = Path(args.keep or tempfile.mkdtemp(prefix="marlbc-estimate-"))
     scratch.mkdir(parents=True, exist_ok=True)
     shutil.copy(args.config, scratch / "config.yaml")
-    print(f"preset {args.preset!r}: {len(cases)} distinct jobs x {len(resolved['seeds'])} seeds; running seed "
-          f"{seed} of each for {args.intervals} evaluation intervals, {args.cores} at a time, in '{scratch}' ...",
-          flush=True)
+    print(f"preset {args.preset!r}: {len(cases)} distinct jobs, {sum(len(seeds[a]) for a, _ in cases)} with their "
+          f"seeds; running the first seed of each for {args.intervals} evaluation intervals, {args.cores} at a time, "
+          f"in '{scratch}' ...", flush=True)
     t0 = time.perf_counter()
     overlay, sliced = slice_overlay(raw, args.preset, args.intervals)
     run_pass(scratch, args.preset, overlay, targets, args.cores)
     times = job_times(scratch / results, root=scratch)
 
-    print(f"{'arm':<16} {'n':>4} {'updates':>8} {'fixed s':>8} {'ms/update':>10} {'train s':>8} {'eval s':>7}")
+    print(f"{'arm':<16} {'n':>4} {'seeds':>5} {'updates':>8} {'fixed s':>8} {'ms/update':>10} {'train s':>8} {'eval s':>7}")
     train, evaluate = [], []
     for arm, n in cases:
-        key = (arm, n, seed)
-        loop = loop_seconds(scratch / run_dir(results, arm, n, seed) / "train.nc")
+        key = (arm, n, seeds[arm][0])
+        loop = loop_seconds(scratch / run_dir(results, *key) / "train.nc")
         a, b = fit_job(times["train"][key][0], loop, sliced[arm])
         updates = resolved["arms"][arm]["budget"]["updates"]
         job, ev = a + b * updates, times["evaluate"][key][0]
-        train += [job] * len(resolved["seeds"])
-        evaluate += [ev] * len(resolved["seeds"])
-        print(f"{arm:<16} {n:>4} {updates:>8,} {a:>8.1f} {1000 * b:>10.2f} {job:>8.0f} {ev:>7.1f}")
+        train += [job] * len(seeds[arm])
+        evaluate += [ev] * len(seeds[arm])
+        print(f"{arm:<16} {n:>4} {len(seeds[arm]):>5} {updates:>8,} {a:>8.1f} {1000 * b:>10.2f} {job:>8.0f} {ev:>7.1f}")
     bench = [s for s, _ in times.get("benchmark", {}).values()]
     for rule, jobs in (("training", train), ("evaluation", evaluate), ("benchmarks", bench)):
         print(f"{rule:<10} {len(jobs):3d} jobs {sum(jobs):9,.0f} s")

@@ -107,9 +107,11 @@ def test_C1_wrong_policy_fails_with_the_measured_value(cfg, c1_files):
     # the table says what was run: preset, seeds, budgets, sweeps (the raw config's preset)
     raw = yaml.safe_load((ROOT / "config.yaml").read_text())
     line = claims.run_description(raw, "ci")
-    assert line.startswith("Preset `ci`: seeds 0, 1; training budgets × 1 of config.yaml's; ") and "ks n = 10, 500" in line
+    assert line.startswith("Preset `ci`: seeds 0, 1 (rbc_closed_form: 0; rbc: 0; baseline: 0); training budgets × 1 "
+                           "of config.yaml's; ") and "ks n = 10, 500" in line
     assert claims.claims_table([r], line).splitlines()[2] == f"> {line}"
     raw["presets"]["ci"]["arm_budget_scale"] = {"rbc": 0.6}                 # a per-arm scale is named
+    del raw["presets"]["ci"]["arm_seeds"]
     assert claims.run_description(raw, "ci").startswith(
         "Preset `ci`: seeds 0, 1; training budgets × 1 of config.yaml's (rbc × 0.6); ")
 

@@ -303,6 +303,37 @@ def test_a_target_of_another_preset_is_refused_naming_the_preset_that_writes_it(
     config.refuse_other_preset("ci", "results/benchmarks/ks.nc")    # shared
 
 
+def test_a_preset_can_give_one_arm_its_own_seeds(cfg):
+    cfg = copy.deepcopy(cfg)
+    cfg["presets"]["ci"] = {"budget_scale": 1.0, "seeds": [0, 1, 2], "arm_seeds": {"rbc": [1]}}
+    r = config.resolve(cfg, "ci")
+    assert config.arm_seeds(r, "rbc") == [1]
+    assert config.arm_seeds(r, "ks") == r["seeds"] == [0, 1, 2]
+    assert config.resolve(r, "ci") == r                     # resolving twice changes nothing
+    assert config.job_settings(r, "rbc") == config.job_settings(config.resolve(cfg, "full"), "rbc")   # no retraining
+    config.check_run(r, "rbc", 1, 1)
+    with pytest.raises(ConfigError, match=r"seed 0 is not among the ci preset's seeds of arm 'rbc' \(\[1\]\); "
+                                          r"add it to config key 'presets.ci.arm_seeds.rbc'"):
+        config.check_run(r, "rbc", 1, 0)
+    with pytest.raises(ConfigError, match=r"arm 'rbcc'"):
+        config.arm_seeds(r, "rbcc")
+    cfg["presets"]["ci"]["arm_seeds"] = {"rbcc": [0]}
+    with pytest.raises(ConfigError, match="unknown config key 'presets.ci.arm_seeds.rbcc'; allowed keys under 'presets.ci.arm_seeds': baseline"):
+        config.validate(cfg)
+    del cfg["arms"]["ks"]
+    cfg["presets"]["ci"]["arm_seeds"] = {"ks": [0]}
+    with pytest.raises(ConfigError, match="'presets.ci.arm_seeds.ks' names an arm not in 'arms'"):
+        config.validate(cfg)
+
+
+def test_the_ci_preset_runs_one_seed_of_the_arms_scored_seed_by_seed(cfg):
+    ci = config.resolve(cfg, "ci")
+    assert {arm: config.arm_seeds(ci, arm) for arm in ci["arms"]} == {
+        "rbc_closed_form": [0], "rbc": [0], "baseline": [0], "heterogeneous": [0, 1], "ks": [0, 1]}
+    full = config.resolve(cfg, "full")
+    assert all(config.arm_seeds(full, arm) == cfg["seeds"] for arm in full["arms"])
+
+
 def test_a_run_outside_the_presets_sweep_is_refused_by_name(cfg):
     ci = config.resolve(cfg, "ci")
     config.check_run(ci, "ks", 10, 1)                         # in the ci sweep

@@ -26,6 +26,8 @@ def test_slices_run_the_presets_jobs_on_its_first_seed_at_multiples_of_eval_ever
     merged = {**raw, "presets": {**raw["presets"], preset: {**raw["presets"][preset], **overlay["presets"][preset]}}}
     sliced, whole = config.resolve(merged, preset), config.resolve(raw, preset)
     assert sliced["seeds"] == whole["seeds"][:1]
+    for arm in whole["arms"]:                                             # each arm's first seed
+        assert config.arm_seeds(sliced, arm) == config.arm_seeds(whole, arm)[:1]
     for arm, spec in sliced["arms"].items():
         assert spec["n"] == whole["arms"][arm]["n"]                       # every n of the sweep
         every = whole["arms"][arm].get("sac", {}).get("eval_every", 1000)
@@ -82,7 +84,9 @@ def test_the_estimate_runs_the_pipeline_on_slices_of_the_preset_end_to_end(tmp_p
     smoke = config.resolve(config.load(tmp_path / "config.yaml"), "smoke")
     for arm, spec in smoke["arms"].items():
         for n in spec["n"]:
-            assert re.search(rf"^{arm}\s+{n}\s+{spec['budget']['updates']:,}\s", r.stdout, re.M), (arm, n, r.stdout)
+            seeds = len(config.arm_seeds(smoke, arm))
+            assert re.search(rf"^{arm}\s+{n}\s+{seeds}\s+{spec['budget']['updates']:,}\s", r.stdout, re.M), \
+                (arm, n, r.stdout)
             with xr.open_dataset(scratch / "results/smoke/runs" / arm / f"n{n}" / "seed0" / "train.nc") as ds:
                 assert ds["update"].values.tolist() == [0, 50]                  # one interval of 50 updates
             assert not (scratch / "results/smoke/runs" / arm / f"n{n}" / "seed1").exists()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import xarray as xr
 
+import marlbc.config
 from marlbc.evaluation.io import open_checked
 
 from .workflow_utils import ROOT as REPO
@@ -27,19 +28,19 @@ pytestmark = pytest.mark.pipeline
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
-def snakemake(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def snakemake(cwd: Path, *args: str, check: bool = True, preset: str = "smoke") -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg",
            "PYTHONPATH": str(cwd / "src")}   # the copy's package, not the installed one
-    proc = subprocess.run([*SNAKEMAKE, *args, "--cores", "2", "--config", "preset=smoke"], cwd=cwd,
+    proc = subprocess.run([*SNAKEMAKE, *args, "--cores", "2", "--config", f"preset={preset}"], cwd=cwd,
                           capture_output=True, text=True, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
 
 
-def planned_jobs(cwd: Path, *args: str) -> dict[str, int]:
+def planned_jobs(cwd: Path, *args: str, preset: str = "smoke") -> dict[str, int]:
     """Rule -> number of jobs Snakemake would run now (dry run)."""
-    out = snakemake(cwd, "-n", "--quiet", "rules", *args).stdout
+    out = snakemake(cwd, "-n", "--quiet", "rules", *args, preset=preset).stdout
     jobs = {}
     for line in out.splitlines():
         parts = line.split()
@@ -133,6 +134,20 @@ def test_a_target_outside_the_presets_sweep_is_refused_by_name(smoke_run):
     proc = snakemake(smoke_run, "-n", "results/smoke/runs/ks/n5/seed0/eval.nc", check=False)
     assert proc.returncode != 0
     assert "n = 5 is not in the smoke preset's sweep of arm 'ks'" in proc.stdout + proc.stderr
+
+
+def test_a_preset_trains_each_arm_on_its_own_seeds(smoke_run):
+    """`ci` gives three arms one seed (presets.ci.arm_seeds): the planned jobs are those, and a
+    target for another seed of such an arm is refused, naming the key to edit."""
+    ci = marlbc.config.resolve(marlbc.config.load(smoke_run / "config.yaml"), "ci")
+    expected = sum(len(spec["n"]) * len(marlbc.config.arm_seeds(ci, arm)) for arm, spec in ci["arms"].items())
+    assert expected < len(ci["seeds"]) * sum(len(spec["n"]) for spec in ci["arms"].values())
+    jobs = planned_jobs(smoke_run, preset="ci")
+    assert jobs["train"] == jobs["evaluate"] == expected, jobs
+    proc = snakemake(smoke_run, "-n", "results/ci/runs/rbc/n1/seed1/eval.nc", preset="ci", check=False)
+    assert proc.returncode != 0
+    assert ("seed 1 is not among the ci preset's seeds of arm 'rbc' ([0]); "
+            "add it to config key 'presets.ci.arm_seeds.rbc'") in proc.stdout + proc.stderr
 
 
 def test_a_target_of_another_preset_is_refused_by_name(smoke_run):

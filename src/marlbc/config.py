@@ -6,7 +6,8 @@ schema shipped with the package (the same file Snakemake's ``validate`` uses, li
 :class:`ConfigError` whose one-line message names the key, the value and what is allowed.
 
 A *preset* (``full``, ``ci``, ``smoke``) scales the training budgets (one factor, or one per
-arm) and may replace the seeds and the population sweep of an arm; :func:`resolve` applies it.
+arm) and may replace the seeds (of every arm, or of one arm apart) and the population sweep of an
+arm; :func:`resolve` applies it.
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ def _check_cross_fields(cfg: dict) -> None:
                           "calibration than 'arms.rbc': the baseline is held against the rbc benchmark, per head "
                           "(SPEC §3), so the two arms must share one")
     for preset, spec in cfg["presets"].items():
-        for key in ("n", "arm_budget_scale"):
+        for key in ("n", "arm_budget_scale", "arm_seeds"):
             for arm in spec.get(key, {}):
                 if arm not in cfg["arms"]:
                     raise ConfigError(f"config key 'presets.{preset}.{key}.{arm}' names an arm not in 'arms'; "
@@ -216,8 +217,15 @@ def resolve(cfg: dict, preset: str | None = None) -> dict:
         spec["n"] = list(p.get("n", {}).get(arm, spec["n"]))
         scale = budget_scale(p, arm)
         spec["budget"] = {k: max(1, math.ceil(v * scale)) for k, v in spec["budget"].items()}
-    out["presets"][preset] = {"budget_scale": 1.0}
+    out["presets"][preset] = {"budget_scale": 1.0, **({"arm_seeds": p["arm_seeds"]} if "arm_seeds" in p else {})}
     return out
+
+
+def arm_seeds(cfg: dict, arm: str) -> list[int]:
+    """Seeds of ``arm``'s training jobs under ``cfg``'s preset (a resolved config): the preset's
+    ``arm_seeds`` entry for the arm if there is one, else ``seeds``."""
+    arm_spec(cfg, arm)
+    return list(cfg["presets"][cfg["preset"]].get("arm_seeds", {}).get(arm, cfg["seeds"]))
 
 
 def output_dirs(preset: str) -> tuple[str, str]:
@@ -304,9 +312,13 @@ def check_run(cfg: dict, arm: str, n: int, seed: int) -> None:
         raise ConfigError(f"n = {n} is not in the {cfg['preset']} preset's sweep of arm {arm!r} "
                           f"(n: {ns}); add it to config key 'arms.{arm}.n' "
                           f"or 'presets.{cfg['preset']}.n.{arm}'")
-    if seed not in cfg["seeds"]:
-        raise ConfigError(f"seed {seed} is not among the {cfg['preset']} preset's seeds "
-                          f"({cfg['seeds']}); add it to config key 'seeds' or 'presets.{cfg['preset']}.seeds'")
+    seeds, preset = arm_seeds(cfg, arm), cfg["preset"]
+    if seed not in seeds:
+        if arm in cfg["presets"][preset].get("arm_seeds", {}):
+            raise ConfigError(f"seed {seed} is not among the {preset} preset's seeds of arm {arm!r} ({seeds}); "
+                              f"add it to config key 'presets.{preset}.arm_seeds.{arm}'")
+        raise ConfigError(f"seed {seed} is not among the {preset} preset's seeds "
+                          f"({seeds}); add it to config key 'seeds' or 'presets.{preset}.seeds'")
 
 
 def named_calibration(cfg: dict, name: str) -> dict:

@@ -8,7 +8,7 @@ import marlbc.code_version
 def runs(arm=None):
     """(arm, n, seed) of every training job of the preset (optionally of one arm)."""
     return [(a, n, s) for a, spec in CFG["arms"].items() if arm in (None, a)
-            for n in spec["n"] for s in CFG["seeds"]]
+            for n in spec["n"] for s in marlbc.config.arm_seeds(CFG, a)]
 
 
 def run_dir(arm, n, seed):

@@ -49,13 +49,15 @@ def _cell(text: str) -> str:
 def run_description(cfg: dict, preset: str) -> str:
     """One line on what a preset of ``cfg`` (config.yaml as written, not resolved) trains."""
     p = cfg["presets"][preset]
-    seeds = p.get("seeds", cfg["seeds"])
+    seeds = ", ".join(map(str, p.get("seeds", cfg["seeds"])))
+    apart = [f"{arm}: {', '.join(map(str, s))}" for arm, s in p.get("arm_seeds", {}).items() if arm in cfg["arms"]]
+    seeds += f" ({'; '.join(apart)})" if apart else ""
     sweeps = "; ".join(f"{arm} n = {', '.join(map(str, p.get('n', {}).get(arm, spec['n'])))}"
                        for arm, spec in cfg["arms"].items())
     per_arm = ", ".join(f"{arm} × {scale:g}" for arm, scale in p.get("arm_budget_scale", {}).items()
                         if arm in cfg["arms"])
     budgets = f"training budgets × {p['budget_scale']:g} of config.yaml's" + (f" ({per_arm})" if per_arm else "")
-    return (f"Preset `{preset}`: seeds {', '.join(map(str, seeds))}; {budgets}; {sweeps}. "
+    return (f"Preset `{preset}`: seeds {seeds}; {budgets}; {sweeps}. "
             "Thresholds from config.yaml (`claims`).")
 
 
