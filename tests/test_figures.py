@@ -308,3 +308,37 @@ def test_cost_times_a_resumed_job_by_all_its_attempts(tmp_path):
     jobs = {j["seed"]: j for j in cost.timed_jobs(job(0, 300.0, 1000.0) + job(1, 300.0, 290.0))}
     assert (jobs[0]["seconds"], jobs[0]["resumed"]) == (1000.0, True)
     assert (jobs[1]["seconds"], jobs[1]["resumed"]) == (300.0, False)
+
+
+@pytest.mark.parametrize("corners", [False, True])
+def test_heterogeneity_panel_b_axes(corners):
+    """Panel b's log axes carry plain labels (2, 5, 10, 20 …, no 10^k notation and no crowded
+    minor labels), and reach left to the game's corner line only when the game has corners."""
+    from types import SimpleNamespace
+
+    from marlbc.figures import heterogeneity
+
+    kappa = np.linspace(0.98, 1.02, 6)
+    lam = np.ones(6)
+    k_game = np.array([0.0 if corners else 11.0, 14.0, 18.0, 22.0, 28.0, 37.0])
+    k_learned = np.array([12.0, 15.0, 17.5, 22.5, 27.0, 36.0])
+    learned = SimpleNamespace(seed=0, path="eval.nc", ds=xr.Dataset(
+        {"k_ss": ("household", k_learned), "kappa": ("household", kappa), "lambda": ("household", lam)}))
+    game = xr.Dataset({"k": ("household", k_game), "kappa": ("household", kappa), "lambda": ("household", lam)})
+    fig, axes = common.figure(1, 1)
+    ax = axes[0, 0]
+    heterogeneity.plot_against_game(ax, {6: [learned]}, {6: game}, rank_min=0.9, med_max=0.05)
+    fig.canvas.draw()
+    held_min = k_game[k_game > 0].min()
+    xlo = ax.get_xlim()[0]
+    vertical = [ln for ln in ax.lines if len(set(ln.get_xdata())) == 1 and len(ln.get_xdata()) == 2]
+    if corners:
+        assert xlo < held_min / 3.0 and len(vertical) == 1
+    else:
+        expected = min(k_game.min(), k_learned.min()) / 1.5
+        np.testing.assert_allclose(xlo, expected, rtol=1e-12)
+        assert not vertical
+    for axis in (ax.xaxis, ax.yaxis):
+        labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+        assert labels and all(lbl.replace(".", "").isdigit() for lbl in labels), labels
+        assert not [t.get_text() for t in axis.get_minorticklabels() if t.get_text()]

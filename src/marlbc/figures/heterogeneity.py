@@ -52,9 +52,10 @@ def plot_against_game(ax, groups: dict, games: dict, rank_min: float, med_max: f
     # log axes: positive values only; the game's holders join the learned ones in setting the
     # lower limit, so that the 45° line stays in view
     learned = np.concatenate([kl[kl > 0] for n in both for _, kl, _ in pairs[n]] + [held])
+    corners = any((kg <= 0).any() for n in both for _, _, kg in pairs[n])
     corner_x = held.min() / 3.0                  # where the game's corners are drawn
     hi = max(held.max(), learned.max()) * 1.5
-    xlo, ylo = corner_x / 1.3, learned.min() / 1.5
+    xlo, ylo = (corner_x / 1.3 if corners else min(held.min(), learned.min()) / 1.5), learned.min() / 1.5
     seeds = sorted({sd for n in both for sd, _, _ in pairs[n]})
     by_n, keys = [], []
     for n in both:
@@ -74,7 +75,7 @@ def plot_against_game(ax, groups: dict, games: dict, rank_min: float, med_max: f
     keys.append(ax.fill_between(x, x * (1 - med_max), x * (1 + med_max), color="0.5", alpha=0.35, lw=0,
                                 label=f"within ±{med_max:.0%} of the game"))
     keys += ax.plot(x, x, color="black", lw=0.8, ls="--", label="45° line")
-    if any((kg <= 0).any() for n in both for _, _, kg in pairs[n]):
+    if corners:
         ax.axvline(corner_x, color="0.5", lw=0.8, ls=":")
         ax.annotate("game k_i = 0 (k ≥ 0 binds)", (corner_x, ylo), xytext=(3, 3), textcoords="offset points",
                     fontsize=6.5, color="0.3", va="bottom")
@@ -82,6 +83,7 @@ def plot_against_game(ax, groups: dict, games: dict, rank_min: float, med_max: f
            xlabel="game steady-state capital k_i (model units, log scale)",
            ylabel="learned steady-state capital k_i (log scale)",
            title=f"per household: learned vs game (C3: rank corr ≥ {rank_min:g}, median err ≤ {med_max:.0%})")
+    common.plain_log(ax)                         # 2, 5, 10, 20 … rather than crowded minor labels
     ax.add_artist(ax.legend(handles=by_n, loc="upper left", bbox_to_anchor=(0.05, 1.0), fontsize=6.3))
     ax.legend(handles=keys, loc="lower right", fontsize=6.3)
 
