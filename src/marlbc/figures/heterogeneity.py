@@ -55,7 +55,8 @@ def plot_against_game(ax, groups: dict, games: dict, rank_min: float, med_max: f
     corners = any((kg <= 0).any() for n in both for _, _, kg in pairs[n])
     corner_x = held.min() / 3.0                  # where the game's corners are drawn
     hi = max(held.max(), learned.max()) * 1.5
-    xlo, ylo = (corner_x / 1.3 if corners else min(held.min(), learned.min()) / 1.5), learned.min() / 1.5
+    ylo = learned.min() / 1.5                    # `learned` holds the game's holders too
+    xlo = corner_x / 1.3 if corners else ylo
     seeds = sorted({sd for n in both for sd, _, _ in pairs[n]})
     by_n, keys = [], []
     for n in both:
